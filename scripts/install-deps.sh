@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs everything libbnn needs to build, test and run, from Debian packages (as root).
+# Safe to run repeatedly; skips apt when every package is already there.
+set -euo pipefail
+PKGS=(build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
+      libsimde-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev zlib1g-dev
+      dataset-fashion-mnist libopenblas-dev
+      emscripten binaryen wabt nodejs npm chromium golang-go)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+# Rust comes with rustup on these machines; make it visible to scripts.
+if [ -d /root/.cargo/bin ]; then export PATH="/root/.cargo/bin:$PATH"; fi

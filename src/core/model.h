@@ -1,0 +1,99 @@
+// The model: a chain of layers, a loss, an optimiser and the training recipe settings that
+// bnn_model_configure() changes between steps. All public entry points end here.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/json_reader.h"
+#include "layers/layer.h"
+#include "optim/optimizer.h"
+#include "train/loss.h"
+
+namespace bnn {
+
+struct WeightClip {
+  bnn_weight_clip mode = BNN_WEIGHT_CLIP_NONE;
+  float value = 1.0f;
+  static WeightClip from_json(const JsonReader& r);
+  json to_json() const;
+};
+
+// A validated partial recipe (bnn_model_configure, training phases). Applying it cannot fail.
+struct RecipePatch {
+  std::optional<json> kernel_ste, input_ste;
+  std::optional<WeightClip> weight_clip;
+  std::optional<float> learning_rate, batch_norm_momentum;
+  std::optional<bnn_lr_scale> lr_scale;
+  std::optional<OptimizerConfig> optimizer;
+  std::optional<bool> quantize;
+  // Keys allowed in a patch (and so in a training phase, together with "from_epoch").
+  static const std::vector<const char*>& keys();
+  static RecipePatch parse(const JsonReader& r, const std::vector<const char*>& extra_keys = {});
+};
+
+class Model {
+ public:
+  // Builds and initialises (seeded) a model from its document. Throws bnn::Error.
+  static std::unique_ptr<Model> from_json(const json& doc);
+
+  size_t input_size() const { return input_.numel(); }
+  size_t output_size() const { return layers_.back()->output_shape().numel(); }
+  json document() const;
+  std::string summary() const;
+
+  // One optimisation step; returns the mean loss. Throws and leaves the model unchanged on error.
+  float train_step(const float* x, const int32_t* labels, size_t batch);
+  void predict(const float* x, size_t batch, float* logits);
+  void evaluate(const float* x, const int32_t* labels, size_t n, float* loss, float* accuracy);
+  void configure(const RecipePatch& p);
+
+  float flip_ratio() const;
+  float layer_flip_ratio(size_t layer) const;
+  uint64_t steps() const { return steps_; }
+
+  // Every tensor (parameters and state) in document order.
+  const std::vector<Tensor*>& tensors() const { return tensors_; }
+  void set_tensor(size_t index, const float* values, size_t numel);
+
+  void set_param(bnn_param p, double value);
+  double get_param(bnn_param p) const;
+
+  // Checkpoints (io/checkpoint.cpp).
+  std::vector<uint8_t> save_bytes() const;
+  static std::unique_ptr<Model> load_bytes(const uint8_t* data, size_t size);
+
+ private:
+  Model() = default;
+  void check_input(const float* x, size_t batch) const;
+  void check_labels(const int32_t* labels, size_t batch) const;
+  void forward(const float* x, size_t batch, bool training);
+  std::vector<Tensor*> trainable() const;
+  void apply_weight_clip();
+  Optimizer& optimizer() const { return *optimizer_; }
+
+  Shape input_;
+  std::vector<std::unique_ptr<Layer>> layers_;
+  std::vector<Tensor*> tensors_;
+  LossType loss_ = LossType::cross_entropy;
+  std::unique_ptr<Optimizer> optimizer_;
+  WeightClip weight_clip_;
+  bnn_lr_scale lr_scale_ = BNN_LR_SCALE_NONE;
+  bool quantize_ = true;
+  uint64_t seed_ = 1;
+  json training_;  // the recipe section, validated, kept for the CLI
+  float bn_momentum_ = -1.0f;  // set for every batch-norm layer at once (-1: never set so)
+  uint64_t steps_ = 0;
+  std::vector<size_t> layer_flips_, layer_binary_;
+  std::vector<std::vector<float>> acts_, grads_;
+};
+
+const char* param_name(bnn_param p);
+void param_bounds(bnn_param p, double* lo, double* hi);
+
+// Validates the "training" section of a document (epochs, batch size, schedule, phases).
+void validate_training(const JsonReader& r);
+
+}  // namespace bnn

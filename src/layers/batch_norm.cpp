@@ -1,0 +1,125 @@
+// Batch normalisation over the last axis (features of a dense layer, channels of an HWC image).
+// Keras conventions: running = momentum * running + (1 - momentum) * batch statistic, biased
+// batch variance, epsilon inside the square root.
+#include <cmath>
+
+#include "layers/layers.h"
+
+namespace bnn {
+namespace {
+
+class BatchNorm : public Layer {
+ public:
+  explicit BatchNorm(LayerArgs& a) {
+    const JsonReader& r = a.doc;
+    r.allow_only({"type", "momentum", "epsilon", "center", "scale"});
+    in_ = out_ = a.input;
+    c_ = in_.dims.back();
+    momentum_ = static_cast<float>(r.number("momentum", 0.99, 0.0, 1.0));
+    epsilon_ = static_cast<float>(r.number("epsilon", 1e-3, 1e-12, 1.0));
+    center_ = r.boolean("center", true);
+    scale_ = r.boolean("scale", true);
+    if (scale_) gamma_ = add_tensor(a.prefix() + "gamma", {c_}, true, 1.0f);
+    if (center_) beta_ = add_tensor(a.prefix() + "beta", {c_}, true, 0.0f);
+    mean_ = add_tensor(a.prefix() + "running_mean", {c_}, false, 0.0f);
+    var_ = add_tensor(a.prefix() + "running_var", {c_}, false, 1.0f);
+    var_->non_negative = true;
+  }
+
+  const char* type() const override { return "batch_norm"; }
+  void set_batch_norm_momentum(float m) override { momentum_ = m; }
+  json to_json() const override {
+    return {{"type", "batch_norm"}, {"momentum", momentum_}, {"epsilon", epsilon_},
+            {"center", center_}, {"scale", scale_}};
+  }
+
+  void forward(const float* x, float* y, size_t batch, bool training) override {
+    const size_t rows = batch * (in_.numel() / c_);
+    scale_buf_.resize(c_);
+    shift_buf_.resize(c_);
+    if (training) {
+      // Two-pass mean/variance in double: stable and independent of the thread count.
+      std::vector<double> mean(c_, 0.0), var(c_, 0.0);
+      for (size_t r = 0; r < rows; ++r)
+        for (size_t c = 0; c < c_; ++c) mean[c] += x[r * c_ + c];
+      for (size_t c = 0; c < c_; ++c) mean[c] /= static_cast<double>(rows);
+      for (size_t r = 0; r < rows; ++r)
+        for (size_t c = 0; c < c_; ++c) {
+          const double d = x[r * c_ + c] - mean[c];
+          var[c] += d * d;
+        }
+      batch_mean_.resize(c_);
+      batch_var_.resize(c_);
+      inv_std_.resize(c_);
+      for (size_t c = 0; c < c_; ++c) {
+        var[c] /= static_cast<double>(rows);
+        batch_mean_[c] = static_cast<float>(mean[c]);
+        batch_var_[c] = static_cast<float>(var[c]);
+        inv_std_[c] = static_cast<float>(1.0 / std::sqrt(var[c] + epsilon_));
+      }
+      xhat_.resize(rows * c_);
+      for (size_t r = 0; r < rows; ++r)
+        for (size_t c = 0; c < c_; ++c)
+          xhat_[r * c_ + c] = (x[r * c_ + c] - batch_mean_[c]) * inv_std_[c];
+      for (size_t r = 0; r < rows; ++r)
+        for (size_t c = 0; c < c_; ++c) y[r * c_ + c] = xhat_[r * c_ + c] * g(c) + b(c);
+      pending_ = true;
+    } else {
+      for (size_t c = 0; c < c_; ++c) {
+        const float inv = 1.0f / std::sqrt(var_->value[c] + epsilon_);
+        scale_buf_[c] = g(c) * inv;
+        shift_buf_[c] = b(c) - mean_->value[c] * scale_buf_[c];
+      }
+      for (size_t r = 0; r < rows; ++r)
+        for (size_t c = 0; c < c_; ++c) y[r * c_ + c] = x[r * c_ + c] * scale_buf_[c] + shift_buf_[c];
+    }
+  }
+
+  void backward(const float*, const float*, const float* dy, float* dx, size_t batch) override {
+    const size_t rows = batch * (in_.numel() / c_);
+    std::vector<double> sum_dy(c_, 0.0), sum_dy_xhat(c_, 0.0);
+    for (size_t r = 0; r < rows; ++r)
+      for (size_t c = 0; c < c_; ++c) {
+        sum_dy[c] += dy[r * c_ + c];
+        sum_dy_xhat[c] += static_cast<double>(dy[r * c_ + c]) * xhat_[r * c_ + c];
+      }
+    if (gamma_)
+      for (size_t c = 0; c < c_; ++c) gamma_->grad[c] = static_cast<float>(sum_dy_xhat[c]);
+    if (beta_)
+      for (size_t c = 0; c < c_; ++c) beta_->grad[c] = static_cast<float>(sum_dy[c]);
+    if (!dx) return;
+    const double n = static_cast<double>(rows);
+    for (size_t c = 0; c < c_; ++c) {
+      const double k = g(c) * inv_std_[c] / n;
+      const double mdy = sum_dy[c], mdyx = sum_dy_xhat[c];
+      for (size_t r = 0; r < rows; ++r) {
+        const size_t i = r * c_ + c;
+        dx[i] = static_cast<float>(k * (n * dy[i] - mdy - xhat_[i] * mdyx));
+      }
+    }
+  }
+
+  void commit_state() override {
+    if (!pending_) return;
+    for (size_t c = 0; c < c_; ++c) {
+      mean_->value[c] = momentum_ * mean_->value[c] + (1.0f - momentum_) * batch_mean_[c];
+      var_->value[c] = momentum_ * var_->value[c] + (1.0f - momentum_) * batch_var_[c];
+    }
+    pending_ = false;
+  }
+
+ private:
+  float g(size_t c) const { return gamma_ ? gamma_->value[c] : 1.0f; }
+  float b(size_t c) const { return beta_ ? beta_->value[c] : 0.0f; }
+  size_t c_ = 0;
+  float momentum_ = 0.99f, epsilon_ = 1e-3f;
+  bool center_ = true, scale_ = true, pending_ = false;
+  Tensor *gamma_ = nullptr, *beta_ = nullptr, *mean_ = nullptr, *var_ = nullptr;
+  std::vector<float> batch_mean_, batch_var_, inv_std_, xhat_, scale_buf_, shift_buf_;
+};
+
+}  // namespace
+
+std::unique_ptr<Layer> make_batch_norm(LayerArgs& a) { return std::make_unique<BatchNorm>(a); }
+
+}  // namespace bnn

@@ -1,0 +1,114 @@
+// Dense layer with optional input and kernel quantizers. When both operands are binary the
+// forward product runs on bit-packed xnor-popcount kernels (exact: integers in float).
+#include <cmath>
+
+#include "core/rng.h"
+#include "kernels/kernels.h"
+#include "layers/layers.h"
+
+namespace bnn {
+namespace {
+
+class Dense : public Layer {
+ public:
+  explicit Dense(LayerArgs& a) {
+    const JsonReader& r = a.doc;
+    r.allow_only({"type", "units", "use_bias", "input_quantizer", "kernel_quantizer"});
+    in_ = a.input;
+    if (in_.dims.size() != 1)
+      r.error(BNN_STATUS_SHAPE_MISMATCH, "",
+              "dense needs a 1-D input, got " + in_.str() + " (add a flatten layer)");
+    n_in_ = in_.dims[0];
+    n_out_ = static_cast<size_t>(r.required_integer("units", 1, 1 << 20));
+    out_.dims = {n_out_};
+    use_bias_ = r.boolean("use_bias", true);
+    if (r.has("input_quantizer")) iq_ = Quantizer::from_json(r.at("input_quantizer"));
+    if (r.has("kernel_quantizer")) kq_ = Quantizer::from_json(r.at("kernel_quantizer"));
+    if (n_in_ * n_out_ > (size_t{1} << 28))
+      r.error(BNN_STATUS_OUT_OF_RANGE, "units", "kernel of " + std::to_string(n_in_ * n_out_) +
+                                                    " weights exceeds the limit of 2^28");
+    kernel_ = add_tensor(a.prefix() + "kernel", {n_in_, n_out_}, true, 0.0f);
+    kernel_->binary = kq_.present;
+    kernel_->glorot_h = static_cast<float>(std::sqrt(1.5 / static_cast<double>(n_in_ + n_out_)));
+    const float limit = static_cast<float>(std::sqrt(6.0 / static_cast<double>(n_in_ + n_out_)));
+    for (float& w : kernel_->value) w = a.rng.uniform(-limit, limit);  // Glorot uniform
+    if (use_bias_) bias_ = add_tensor(a.prefix() + "bias", {n_out_}, true, 0.0f);
+  }
+
+  const char* type() const override { return "dense"; }
+  Quantizer* kernel_quantizer() override { return kq_.present ? &kq_ : nullptr; }
+  Quantizer* input_quantizer() override { return iq_.present ? &iq_ : nullptr; }
+
+  json to_json() const override {
+    return {{"type", "dense"}, {"units", n_out_}, {"use_bias", use_bias_},
+            {"input_quantizer", iq_.to_json()}, {"kernel_quantizer", kq_.to_json()}};
+  }
+
+  void forward(const float* x, float* y, size_t batch, bool /*training*/) override {
+    const bool qin = quantize_ && iq_.present, qk = quantize_ && kq_.present;
+    const float* w = kernel_->value.data();
+    if (qk) {
+      wq_.resize(kernel_->numel());
+      sign_forward(w, wq_.data(), wq_.size());
+      w = wq_.data();
+    }
+    if (qin) {
+      xq_.resize(batch * n_in_);
+      sign_forward(x, xq_.data(), xq_.size());
+    }
+    if (qin && qk) {
+      // Both operands are signs: y = K - 2 popcount(x xor w) on packed bits.
+      const size_t words = kernels::packed_words(n_in_);
+      xbits_.resize(batch * words);
+      wbits_.resize(n_out_ * words);
+      kernels::pack_rows(x, batch, n_in_, n_in_, xbits_.data());
+      kernels::pack_cols(kernel_->value.data(), n_in_, n_out_, n_out_, wbits_.data());
+      kernels::bgemm(batch, n_out_, n_in_, xbits_.data(), wbits_.data(), y, n_out_);
+    } else {
+      kernels::sgemm(false, false, batch, n_out_, n_in_, 1.0f, qin ? xq_.data() : x, n_in_, w,
+                     n_out_, 0.0f, y, n_out_);
+    }
+    if (use_bias_) {
+      const float* b = bias_->value.data();
+      for (size_t i = 0; i < batch; ++i)
+        for (size_t o = 0; o < n_out_; ++o) y[i * n_out_ + o] += b[o];
+    }
+  }
+
+  void backward(const float* x, const float* /*y*/, const float* dy, float* dx,
+                size_t batch) override {
+    const bool qin = quantize_ && iq_.present, qk = quantize_ && kq_.present;
+    const float* xin = qin ? xq_.data() : x;
+    const float* w = qk ? wq_.data() : kernel_->value.data();
+    // dL/dW_used = x^T dy; then through the kernel STE to the latent weights.
+    kernels::sgemm(true, false, n_in_, n_out_, batch, 1.0f, xin, n_in_, dy, n_out_, 0.0f,
+                   kernel_->grad.data(), n_out_);
+    if (qk) kq_.backward(kernel_->value.data(), kernel_->grad.data(), kernel_->numel());
+    if (use_bias_) {
+      float* gb = bias_->grad.data();
+      std::fill(gb, gb + n_out_, 0.0f);
+      for (size_t i = 0; i < batch; ++i)
+        for (size_t o = 0; o < n_out_; ++o) gb[o] += dy[i * n_out_ + o];
+    }
+    if (dx) {
+      kernels::sgemm(false, true, batch, n_in_, n_out_, 1.0f, dy, n_out_, w, n_out_, 0.0f, dx,
+                     n_in_);
+      if (qin) iq_.backward(x, dx, batch * n_in_);
+    }
+  }
+
+ private:
+  size_t n_in_ = 0, n_out_ = 0;
+  bool use_bias_ = true;
+  Quantizer iq_, kq_;
+  Tensor* kernel_ = nullptr;
+  Tensor* bias_ = nullptr;
+  std::vector<float> wq_, xq_;
+  std::vector<uint64_t> xbits_, wbits_;
+};
+
+}  // namespace
+
+std::unique_ptr<Layer> make_dense(LayerArgs& a) { return std::make_unique<Dense>(a); }
+
+}  // namespace bnn

@@ -1,0 +1,113 @@
+// The layer interface. A model is a chain of layers; each layer sees a batch of samples of its
+// input shape (HWC for images) and produces its output shape. Layers cache in forward() what
+// their backward() needs; running statistics are only committed when the whole step succeeded.
+#pragma once
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/json_reader.h"
+#include "quant/quantizer.h"
+
+namespace bnn {
+
+struct Shape {
+  std::vector<size_t> dims;
+  size_t numel() const {
+    size_t n = 1;
+    for (size_t d : dims) n *= d;
+    return n;
+  }
+  std::string str() const {
+    std::string s = "[";
+    for (size_t i = 0; i < dims.size(); ++i) s += (i ? ", " : "") + std::to_string(dims[i]);
+    return s + "]";
+  }
+};
+
+// A named tensor of a layer: a trainable parameter (with a gradient) or a state buffer.
+struct Tensor {
+  std::string name;
+  std::vector<size_t> shape;
+  std::vector<float> value;
+  std::vector<float> grad;      // same size as value for trainable tensors, empty otherwise
+  bool trainable = true;
+  bool binary = false;          // latent weights of a binarised kernel
+  float glorot_h = 1.0f;        // H = sqrt(1.5 / (fan_in + fan_out)) for binary kernels
+  bool non_negative = false;    // running variances
+  size_t numel() const { return value.size(); }
+};
+
+class Layer {
+ public:
+  virtual ~Layer() = default;
+  virtual const char* type() const = 0;
+  const Shape& input_shape() const { return in_; }
+  const Shape& output_shape() const { return out_; }
+
+  // y = f(x) for a batch. training: batch statistics, caches for backward.
+  virtual void forward(const float* x, float* y, size_t batch, bool training) = 0;
+  // Given dL/dy, writes dL/dx (dx may be null when not needed) and sets parameter gradients.
+  // x and y are the tensors of the preceding forward(training = true).
+  virtual void backward(const float* x, const float* y, const float* dy, float* dx,
+                        size_t batch) = 0;
+  // Deferred state (batch-norm running statistics) from the last training forward.
+  virtual void commit_state() {}
+
+  std::vector<Tensor*> tensors() {
+    std::vector<Tensor*> t;
+    for (auto& p : tensors_) t.push_back(p.get());
+    return t;
+  }
+  // Quantizers (null for layers without them).
+  virtual Quantizer* kernel_quantizer() { return nullptr; }
+  virtual Quantizer* input_quantizer() { return nullptr; }
+  // false = run in full precision (two-stage training), keeping the configured quantizers.
+  void set_quantize(bool on) { quantize_ = on; }
+  // Batch-norm momentum (layers without one ignore it).
+  virtual void set_batch_norm_momentum(float) {}
+
+  // The layer's object in the model document, with every default filled in.
+  virtual json to_json() const = 0;
+  // Parameters that are binarised in inference (for the summary).
+  size_t binary_params() const {
+    size_t n = 0;
+    for (auto& t : tensors_) n += t->binary ? t->numel() : 0;
+    return n;
+  }
+
+ protected:
+  Tensor* add_tensor(const std::string& name, std::vector<size_t> shape, bool trainable,
+                     float fill) {
+    auto t = std::make_unique<Tensor>();
+    t->name = name;
+    t->shape = shape;
+    size_t n = 1;
+    for (size_t d : shape) n *= d;
+    t->value.assign(n, fill);
+    if (trainable) t->grad.assign(n, 0.0f);
+    t->trainable = trainable;
+    tensors_.push_back(std::move(t));
+    return tensors_.back().get();
+  }
+  Shape in_, out_;
+  bool quantize_ = true;
+  std::vector<std::unique_ptr<Tensor>> tensors_;
+};
+
+class Rng;
+
+// Everything a layer constructor needs.
+struct LayerArgs {
+  const JsonReader& doc;  // the layer's object
+  Shape input;
+  size_t index;           // position in the document's "layers"
+  Rng& rng;               // for initialisation
+  std::string prefix() const { return "layers." + std::to_string(index) + "."; }
+};
+
+// Builds a layer from its document object ("type" selects the class).
+std::unique_ptr<Layer> make_layer(LayerArgs& args);
+
+}  // namespace bnn

@@ -1,0 +1,258 @@
+#include "optim/optimizer.h"
+
+#include <cmath>
+
+namespace bnn {
+
+static const char* kOptNames[] = {"sgd",      "momentum", "nesterov", "adagrad",
+                                  "adadelta", "rmsprop",  "adam",     "bop"};
+
+const char* OptimizerConfig::type_name() const { return kOptNames[static_cast<int>(type)]; }
+
+OptimizerConfig OptimizerConfig::from_json(const JsonReader& r) {
+  r.expect_object();
+  if (!r.has("type")) r.error(BNN_STATUS_INVALID_ARGUMENT, "type", "required key is missing");
+  OptimizerConfig c;
+  c.type = static_cast<OptType>(r.choice(
+      "type", {"sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "adam", "bop"}, 6));
+  auto lr = [&](double def) {
+    return static_cast<float>(r.number("learning_rate", def, 0.0, 1e3));
+  };
+  c.weight_decay = static_cast<float>(r.number("weight_decay", 0.0, 0.0, 1e3));
+  switch (c.type) {
+    case OptType::sgd:
+      r.allow_only({"type", "learning_rate", "weight_decay"});
+      c.learning_rate = lr(0.01);
+      break;
+    case OptType::momentum:
+    case OptType::nesterov:
+      r.allow_only({"type", "learning_rate", "momentum", "weight_decay"});
+      c.learning_rate = lr(0.01);
+      c.momentum = static_cast<float>(r.number("momentum", 0.9, 0.0, 1.0));
+      break;
+    case OptType::adagrad:
+      r.allow_only({"type", "learning_rate", "epsilon", "initial_accumulator", "weight_decay"});
+      c.learning_rate = lr(0.01);
+      c.epsilon = static_cast<float>(r.number("epsilon", 1e-10, 0.0, 1.0));
+      c.initial_accumulator = static_cast<float>(r.number("initial_accumulator", 0.0, 0.0, 1e6));
+      break;
+    case OptType::adadelta:
+      r.allow_only({"type", "learning_rate", "rho", "epsilon", "weight_decay"});
+      c.learning_rate = lr(1.0);
+      c.rho = static_cast<float>(r.number("rho", 0.9, 0.0, 1.0));
+      c.epsilon = static_cast<float>(r.number("epsilon", 1e-6, 1e-30, 1.0));
+      break;
+    case OptType::rmsprop:
+      r.allow_only({"type", "learning_rate", "rho", "epsilon", "weight_decay"});
+      c.learning_rate = lr(0.01);
+      c.rho = static_cast<float>(r.number("rho", 0.99, 0.0, 1.0));
+      c.epsilon = static_cast<float>(r.number("epsilon", 1e-8, 1e-30, 1.0));
+      break;
+    case OptType::adam:
+      r.allow_only({"type", "learning_rate", "beta1", "beta2", "epsilon", "weight_decay"});
+      c.learning_rate = lr(0.001);
+      c.beta1 = static_cast<float>(r.number("beta1", 0.9, 0.0, 0.999999));
+      c.beta2 = static_cast<float>(r.number("beta2", 0.999, 0.0, 0.9999999));
+      c.epsilon = static_cast<float>(r.number("epsilon", 1e-8, 1e-30, 1.0));
+      break;
+    case OptType::bop: {
+      r.allow_only({"type", "threshold", "gamma", "fallback", "weight_decay"});
+      c.threshold = static_cast<float>(r.number("threshold", 1e-8, 0.0, 1e3));
+      c.gamma = static_cast<float>(r.number("gamma", 1e-4, 0.0, 1.0));
+      OptimizerConfig fb;
+      if (r.has("fallback")) {
+        fb = from_json(r.at("fallback"));
+        if (fb.type == OptType::bop)
+          r.error(BNN_STATUS_INVALID_ARGUMENT, "fallback.type", "bop cannot be its own fallback");
+      }
+      c.fallback = std::make_shared<OptimizerConfig>(fb);
+      c.learning_rate = fb.learning_rate;
+      break;
+    }
+  }
+  return c;
+}
+
+json OptimizerConfig::to_json() const {
+  json j = {{"type", type_name()}};
+  switch (type) {
+    case OptType::sgd: j["learning_rate"] = learning_rate; break;
+    case OptType::momentum:
+    case OptType::nesterov:
+      j["learning_rate"] = learning_rate;
+      j["momentum"] = momentum;
+      break;
+    case OptType::adagrad:
+      j["learning_rate"] = learning_rate;
+      j["epsilon"] = epsilon;
+      j["initial_accumulator"] = initial_accumulator;
+      break;
+    case OptType::adadelta:
+    case OptType::rmsprop:
+      j["learning_rate"] = learning_rate;
+      j["rho"] = rho;
+      j["epsilon"] = epsilon;
+      break;
+    case OptType::adam:
+      j["learning_rate"] = learning_rate;
+      j["beta1"] = beta1;
+      j["beta2"] = beta2;
+      j["epsilon"] = epsilon;
+      break;
+    case OptType::bop:
+      j["threshold"] = threshold;
+      j["gamma"] = gamma;
+      j["fallback"] = fallback->to_json();
+      break;
+  }
+  j["weight_decay"] = weight_decay;
+  return j;
+}
+
+Optimizer::Optimizer(const OptimizerConfig& c) : cfg_(c) {
+  if (cfg_.type == OptType::bop) fallback_ = std::make_unique<Optimizer>(*cfg_.fallback);
+}
+
+void Optimizer::begin_step() {
+  ++t_;
+  if (fallback_) fallback_->begin_step();
+  if (fallback_) {  // the fallback follows the outer learning rate (schedules set it here)
+    fallback_->cfg_.learning_rate = cfg_.learning_rate;
+    fallback_->cfg_.weight_decay = cfg_.weight_decay;
+  }
+}
+void Optimizer::cancel_step() {
+  if (t_) --t_;
+  if (fallback_) fallback_->cancel_step();
+}
+void Optimizer::set_steps(uint64_t t) {
+  t_ = t;
+  if (fallback_) fallback_->set_steps(t);
+}
+
+size_t Optimizer::slot_count(bool binary) const {
+  switch (cfg_.type) {
+    case OptType::sgd: return 0;
+    case OptType::adadelta:
+    case OptType::adam: return 2;
+    case OptType::bop: return binary ? 1 : 0;
+    default: return 1;
+  }
+}
+
+std::vector<std::vector<float>>& Optimizer::slots(const Tensor* t, size_t n) {
+  auto& s = state_[t->name];
+  if (s.size() != n) {
+    s.assign(n, std::vector<float>(t->numel(), 0.0f));
+    if (cfg_.type == OptType::adagrad && n)
+      std::fill(s[0].begin(), s[0].end(), cfg_.initial_accumulator);
+  }
+  return s;
+}
+
+std::vector<Optimizer::StateBuffer> Optimizer::state_buffers(const std::vector<Tensor*>& trainable) {
+  std::vector<StateBuffer> out;
+  for (Tensor* t : trainable) {
+    if (cfg_.type == OptType::bop && !t->binary) continue;
+    auto& s = slots(t, slot_count(t->binary));
+    for (size_t i = 0; i < s.size(); ++i)
+      out.push_back({"optimizer." + t->name + "." + std::to_string(i), &s[i]});
+  }
+  if (fallback_) {
+    std::vector<Tensor*> rest;
+    for (Tensor* t : trainable)
+      if (!t->binary) rest.push_back(t);
+    for (auto& b : fallback_->state_buffers(rest)) {
+      b.name = "fallback." + b.name;
+      out.push_back(b);
+    }
+  }
+  return out;
+}
+
+bool Optimizer::check(const ParamSlot& p) {
+  if (cfg_.type == OptType::bop && !p.tensor->binary) return fallback_->check(p);
+  bool finite = true;
+  run<false>(p, &finite);
+  return finite;
+}
+
+size_t Optimizer::apply(const ParamSlot& p) {
+  if (cfg_.type == OptType::bop && !p.tensor->binary) return fallback_->apply(p);
+  bool finite = true;
+  return run<true>(p, &finite);
+}
+
+template <bool kCommit>
+size_t Optimizer::run(const ParamSlot& p, bool* finite) {
+  Tensor& t = *p.tensor;
+  auto& s = slots(&t, slot_count(t.binary));
+  const size_t n = t.numel();
+  float* w = t.value.data();
+  const float* grad = t.grad.data();
+  float* s0 = s.size() > 0 ? s[0].data() : nullptr;
+  float* s1 = s.size() > 1 ? s[1].data() : nullptr;
+  const float lr = cfg_.learning_rate * p.lr_mult, wd = cfg_.weight_decay;
+  const float mu = cfg_.momentum, rho = cfg_.rho, eps = cfg_.epsilon;
+  const float b1 = cfg_.beta1, b2 = cfg_.beta2;
+  const double tt = static_cast<double>(t_ ? t_ : 1);
+  const float bc1 = static_cast<float>(1.0 - std::pow(static_cast<double>(b1), tt));
+  const float bc2 = static_cast<float>(1.0 - std::pow(static_cast<double>(b2), tt));
+  bool ok = true;
+  size_t flips = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const float g = grad[i] + (cfg_.type == OptType::bop ? 0.0f : wd * w[i]);
+    float nw = w[i], a = 0.0f, b = 0.0f;
+    switch (cfg_.type) {
+      case OptType::sgd: nw = w[i] - lr * g; break;
+      case OptType::momentum:
+        a = mu * s0[i] + g;
+        nw = w[i] - lr * a;
+        break;
+      case OptType::nesterov:
+        a = mu * s0[i] + g;
+        nw = w[i] - lr * (g + mu * a);
+        break;
+      case OptType::adagrad:
+        a = s0[i] + g * g;
+        nw = w[i] - lr * g / (std::sqrt(a) + eps);
+        break;
+      case OptType::adadelta: {
+        a = rho * s0[i] + (1.0f - rho) * g * g;
+        const float delta = std::sqrt(s1[i] + eps) / std::sqrt(a + eps) * g;
+        b = rho * s1[i] + (1.0f - rho) * delta * delta;
+        nw = w[i] - lr * delta;
+        break;
+      }
+      case OptType::rmsprop:
+        a = rho * s0[i] + (1.0f - rho) * g * g;
+        nw = w[i] - lr * g / (std::sqrt(a) + eps);
+        break;
+      case OptType::adam: {
+        a = b1 * s0[i] + (1.0f - b1) * g;
+        b = b2 * s1[i] + (1.0f - b2) * g * g;
+        const float mhat = a / bc1, vhat = b / bc2;
+        nw = w[i] - lr * mhat / (std::sqrt(vhat) + eps);
+        break;
+      }
+      case OptType::bop: {
+        a = (1.0f - cfg_.gamma) * s0[i] + cfg_.gamma * g;
+        const bool same_sign = (a > 0.0f && w[i] > 0.0f) || (a < 0.0f && w[i] < 0.0f);
+        if (std::fabs(a) > cfg_.threshold && same_sign) nw = -w[i];
+        break;
+      }
+    }
+    if (!kCommit) {
+      ok = ok && std::isfinite(nw) && std::isfinite(a) && std::isfinite(b);
+      continue;
+    }
+    if (t.binary) flips += (nw < 0.0f) != (w[i] < 0.0f);
+    w[i] = nw;
+    if (s0) s0[i] = a;
+    if (s1) s1[i] = b;
+  }
+  *finite = ok;
+  return flips;
+}
+
+}  // namespace bnn
