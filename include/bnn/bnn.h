@@ -105,6 +105,14 @@ BNN_API bnn_status bnn_model_config_json(const bnn_model* m, char* buf, size_t c
 BNN_API bnn_status bnn_model_summary(const bnn_model* m, char* buf, size_t capacity,
                                      size_t* size_out);
 
+/* Free-form JSON that travels with the model in its document and its checkpoints (e.g. a
+   training program's progress, so that one atomic file holds model and progress). json: any
+   JSON value, at most 1 MiB. INVALID_ARGUMENT for bad JSON. Read it back with
+   bnn_model_metadata (same buffer convention as bnn_model_config_json; "null" when unset). */
+BNN_API bnn_status bnn_model_set_metadata(bnn_model* m, const char* json);
+BNN_API bnn_status bnn_model_metadata(const bnn_model* m, char* buf, size_t capacity,
+                                      size_t* size_out);
+
 /* ---------------------------------------------------------------------------------------------
  * Training and inference
  * ------------------------------------------------------------------------------------------- */
@@ -117,6 +125,10 @@ BNN_API bnn_status bnn_model_summary(const bnn_model* m, char* buf, size_t capac
    model is left as it was before the step. */
 BNN_API bnn_status bnn_model_train_step(bnn_model* m, const float* x, const int32_t* labels,
                                         size_t batch, float* loss_out);
+
+/* Accuracy of the last successful train_step on its own batch (training-mode forward, before the
+   update): what a training loop reports as train accuracy without a second forward pass. */
+BNN_API bnn_status bnn_model_last_step_accuracy(const bnn_model* m, float* accuracy_out);
 
 /* Inference with binarised weights (batch norm in inference mode). logits: capacity for
    batch*output_size floats. The model is not changed. */

@@ -152,11 +152,30 @@ bnn_status bnn_model_summary(const bnn_model* m, char* buf, size_t capacity, siz
   return on_model(m, [&](bnn::Model& mm) { copy_string(mm.summary(), buf, capacity, size_out); });
 }
 
+bnn_status bnn_model_set_metadata(bnn_model* m, const char* json) {
+  return on_model(m, [&](bnn::Model& mm) {
+    if (json && std::strlen(json) > (size_t{1} << 20))
+      bnn::fail(BNN_STATUS_OUT_OF_RANGE, "metadata larger than 1 MiB");
+    mm.set_metadata(bnn::parse_json_text(json, "metadata"));
+  });
+}
+
+bnn_status bnn_model_metadata(const bnn_model* m, char* buf, size_t capacity, size_t* size_out) {
+  return on_model(m, [&](bnn::Model& mm) { copy_string(mm.metadata().dump(), buf, capacity, size_out); });
+}
+
 bnn_status bnn_model_train_step(bnn_model* m, const float* x, const int32_t* labels, size_t batch,
                                 float* loss_out) {
   return on_model(m, [&](bnn::Model& mm) {
     const float loss = mm.train_step(x, labels, batch);
     if (loss_out) *loss_out = loss;
+  });
+}
+
+bnn_status bnn_model_last_step_accuracy(const bnn_model* m, float* accuracy_out) {
+  return on_model(m, [&](bnn::Model& mm) {
+    if (!accuracy_out) bnn::fail(BNN_STATUS_INVALID_ARGUMENT, "accuracy_out is NULL");
+    *accuracy_out = mm.last_step_accuracy();
   });
 }
 

@@ -116,7 +116,7 @@ void validate_training(const JsonReader& r) {
 std::unique_ptr<Model> Model::from_json(const json& doc) {
   const JsonReader r(doc, "");
   r.allow_only({"input_shape", "layers", "loss", "optimizer", "weight_clip", "lr_scale", "seed",
-                "training", "quantize", "format"});
+                "training", "quantize", "metadata"});
   std::unique_ptr<Model> m(new Model());
   if (!r.has("input_shape"))
     r.error(BNN_STATUS_INVALID_ARGUMENT, "input_shape", "required key is missing");
@@ -137,6 +137,7 @@ std::unique_ptr<Model> Model::from_json(const json& doc) {
     validate_training(r.at("training"));
     m->training_ = doc.at("training");
   }
+  if (r.has("metadata")) m->metadata_ = doc.at("metadata");
   if (!r.has("layers")) r.error(BNN_STATUS_INVALID_ARGUMENT, "layers", "required key is missing");
   const JsonReader lr = r.at("layers");
   if (!lr.raw().is_array() || lr.raw().empty())
@@ -182,6 +183,7 @@ json Model::document() const {
             {"quantize", quantize_},
             {"seed", seed_}};
   if (!training_.is_null()) d["training"] = training_;
+  if (!metadata_.is_null()) d["metadata"] = metadata_;
   return d;
 }
 
@@ -300,6 +302,8 @@ float Model::train_step(const float* x, const int32_t* labels, size_t batch) {
   }
   apply_weight_clip();
   ++steps_;
+  last_accuracy_ = static_cast<float>(
+      static_cast<double>(count_correct(acts_.back().data(), labels, batch, classes)) / batch);
   return static_cast<float>(loss);
 }
 

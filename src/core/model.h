@@ -50,9 +50,14 @@ class Model {
   void evaluate(const float* x, const int32_t* labels, size_t n, float* loss, float* accuracy);
   void configure(const RecipePatch& p);
 
+  const json& metadata() const { return metadata_; }
+  void set_metadata(json j) { metadata_ = std::move(j); }
+  const json& training() const { return training_; }
+
   float flip_ratio() const;
   float layer_flip_ratio(size_t layer) const;
   uint64_t steps() const { return steps_; }
+  float last_step_accuracy() const { return last_accuracy_; }
 
   // Every tensor (parameters and state) in document order.
   const std::vector<Tensor*>& tensors() const { return tensors_; }
@@ -84,8 +89,10 @@ class Model {
   bool quantize_ = true;
   uint64_t seed_ = 1;
   json training_;  // the recipe section, validated, kept for the CLI
+  json metadata_;  // free-form, travels with the model
   float bn_momentum_ = -1.0f;  // set for every batch-norm layer at once (-1: never set so)
   uint64_t steps_ = 0;
+  float last_accuracy_ = 0.0f;
   std::vector<size_t> layer_flips_, layer_binary_;
   std::vector<std::vector<float>> acts_, grads_;
 };
