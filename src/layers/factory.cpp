@@ -15,6 +15,11 @@ std::unique_ptr<Layer> make_layer(LayerArgs& a) {
       {"batch_norm", make_batch_norm},
       {"relu", make_relu},
       {"hard_tanh", make_hard_tanh},
+      {"conv2d", make_conv2d},
+      {"max_pool2d", make_max_pool2d},
+      {"average_pool2d", make_average_pool2d},
+      {"global_average_pool2d", make_global_average_pool2d},
+      {"flatten", make_flatten},
   };
   const json& t = r.raw().at("type");
   if (!t.is_string()) r.error(BNN_STATUS_INVALID_ARGUMENT, "type", "expected a string");

@@ -1,0 +1,233 @@
+// 2-D convolution on HWC images with optional input and kernel quantizers (as dense).
+//
+// Full precision (and the backward pass): im2col + sgemm, a chunk of samples at a time so the
+// column matrix stays within a fixed memory budget. When both operands are binarised the forward
+// product runs on packed bits: the im2col rows are packed (pack_rows), the kernel's columns too
+// (pack_cols), and bgemm gives sum sign(x) sign(w) exactly (small integers in float).
+//
+// pad_value: the value that padded taps hold in the layer's (quantized) input. 0 (default, as
+// Larq): padded taps contribute nothing. In the packed path a padded 0 is stored as bit 0, i.e.
+// as +1, so each output position with padded taps gets the exact correction
+//   y -= sum over its padded taps t and channels c of sign(w[t][c][o]).
+// +1 / -1: padded taps hold that value. This is what a binary conv is usually meant to do (every
+// tap is +-1, Larq's pad_values=1), but it applies in full-precision layers as well: there the
+// padded taps are the constant pad_value too. Padded taps never receive a gradient.
+#include <cmath>
+
+#include "core/rng.h"
+#include "kernels/kernels.h"
+#include "layers/layers.h"
+#include "layers/spatial.h"
+
+namespace bnn {
+namespace {
+
+// Floats of the im2col buffer per chunk (16 MiB); a chunk holds at least one sample.
+constexpr size_t kColBudget = size_t{1} << 22;
+
+class Conv2d : public Layer {
+ public:
+  explicit Conv2d(LayerArgs& a) {
+    const JsonReader& r = a.doc;
+    r.allow_only({"type", "filters", "kernel_size", "strides", "padding", "pad_value",
+                  "use_bias", "input_quantizer", "kernel_quantizer"});
+    in_ = a.input;
+    f_ = static_cast<size_t>(r.required_integer("filters", 1, 1 << 16));
+    if (!r.has("kernel_size"))
+      r.error(BNN_STATUS_INVALID_ARGUMENT, "kernel_size", "required key is missing");
+    const std::vector<size_t> k = read_pair(r, "kernel_size", 1, 1 << 12);
+    std::vector<size_t> s = {1, 1};
+    if (r.has("strides")) s = read_pair(r, "strides", 1, 1 << 12);
+    g_ = make_window(r, in_, "conv2d", k[0], k[1], s[0], s[1]);
+    pad_ = static_cast<float>(r.number("pad_value", 0.0, -1.0, 1.0));
+    if (pad_ != 0.0f && pad_ != 1.0f && pad_ != -1.0f)
+      r.error(BNN_STATUS_INVALID_ARGUMENT, "pad_value", "expected 0, 1 or -1");
+    use_bias_ = r.boolean("use_bias", true);
+    if (r.has("input_quantizer")) iq_ = Quantizer::from_json(r.at("input_quantizer"));
+    if (r.has("kernel_quantizer")) kq_ = Quantizer::from_json(r.at("kernel_quantizer"));
+    k_ = g_.kh * g_.kw * g_.c;
+    if (k_ * f_ > (size_t{1} << 28))
+      r.error(BNN_STATUS_OUT_OF_RANGE, "filters", "kernel of " + std::to_string(k_ * f_) +
+                                                      " weights exceeds the limit of 2^28");
+    out_.dims = {g_.oh, g_.ow, f_};
+    kernel_ = add_tensor(a.prefix() + "kernel", {g_.kh, g_.kw, g_.c, f_}, true, 0.0f);
+    kernel_->binary = kq_.present;
+    // Keras convention: fan_in = kh*kw*in, fan_out = kh*kw*out.
+    const double fan = static_cast<double>(g_.kh * g_.kw) * static_cast<double>(g_.c + f_);
+    kernel_->glorot_h = static_cast<float>(std::sqrt(1.5 / fan));
+    const float limit = static_cast<float>(std::sqrt(6.0 / fan));
+    for (float& w : kernel_->value) w = a.rng.uniform(-limit, limit);  // Glorot uniform
+    if (use_bias_) bias_ = add_tensor(a.prefix() + "bias", {f_}, true, 0.0f);
+    find_border();
+  }
+
+  const char* type() const override { return "conv2d"; }
+  Quantizer* kernel_quantizer() override { return kq_.present ? &kq_ : nullptr; }
+  Quantizer* input_quantizer() override { return iq_.present ? &iq_ : nullptr; }
+
+  json to_json() const override {
+    return {{"type", "conv2d"},
+            {"filters", f_},
+            {"kernel_size", {g_.kh, g_.kw}},
+            {"strides", {g_.sh, g_.sw}},
+            {"padding", g_.same ? "same" : "valid"},
+            {"pad_value", pad_},
+            {"use_bias", use_bias_},
+            {"input_quantizer", iq_.to_json()},
+            {"kernel_quantizer", kq_.to_json()}};
+  }
+
+  void forward(const float* x, float* y, size_t batch, bool /*training*/) override {
+    const bool qin = quantize_ && iq_.present, qk = quantize_ && kq_.present;
+    const size_t P = g_.positions(), n_in = in_.numel(), chunk = chunk_samples(batch);
+    const float* w = kernel_->value.data();
+    if (qk) {
+      wq_.resize(kernel_->numel());
+      sign_forward(w, wq_.data(), wq_.size());
+      w = wq_.data();
+    }
+    col_.resize(chunk * P * k_);
+    if (qin && qk) {
+      binary_forward(x, y, batch, chunk);
+    } else {
+      const float* xin = x;
+      if (qin) {
+        xq_.resize(batch * n_in);
+        sign_forward(x, xq_.data(), xq_.size());
+        xin = xq_.data();
+      }
+      for (size_t b0 = 0; b0 < batch; b0 += chunk) {
+        const size_t nb = std::min(chunk, batch - b0);
+        for (size_t s = 0; s < nb; ++s) im2col(xin + (b0 + s) * n_in, g_, pad_, &col_[s * P * k_]);
+        kernels::sgemm(false, false, nb * P, f_, k_, 1.0f, col_.data(), k_, w, f_, 0.0f,
+                       y + b0 * P * f_, f_);
+      }
+    }
+    if (use_bias_) {
+      const float* b = bias_->value.data();
+      const size_t rows = batch * P;
+      for (size_t i = 0; i < rows; ++i)
+        for (size_t o = 0; o < f_; ++o) y[i * f_ + o] += b[o];
+    }
+  }
+
+  void backward(const float* x, const float* /*y*/, const float* dy, float* dx,
+                size_t batch) override {
+    const bool qin = quantize_ && iq_.present, qk = quantize_ && kq_.present;
+    const size_t P = g_.positions(), n_in = in_.numel(), chunk = chunk_samples(batch);
+    const float* w = qk ? wq_.data() : kernel_->value.data();
+    const float* xin = x;
+    if (qin) {  // the packed forward path does not keep sign(x)
+      xq_.resize(batch * n_in);
+      sign_forward(x, xq_.data(), xq_.size());
+      xin = xq_.data();
+    }
+    col_.resize(chunk * P * k_);
+    if (dx) dcol_.resize(chunk * P * k_);
+    float* gw = kernel_->grad.data();
+    for (size_t b0 = 0; b0 < batch; b0 += chunk) {
+      const size_t nb = std::min(chunk, batch - b0);
+      const float* dyc = dy + b0 * P * f_;
+      for (size_t s = 0; s < nb; ++s) im2col(xin + (b0 + s) * n_in, g_, pad_, &col_[s * P * k_]);
+      // dL/dW_used (K x F) += col^T dy
+      kernels::sgemm(true, false, k_, f_, nb * P, 1.0f, col_.data(), k_, dyc, f_,
+                     b0 == 0 ? 0.0f : 1.0f, gw, f_);
+      if (dx) {
+        // dL/dcol = dy W^T, then scattered back onto the image.
+        kernels::sgemm(false, true, nb * P, k_, f_, 1.0f, dyc, f_, w, f_, 0.0f, dcol_.data(), k_);
+        for (size_t s = 0; s < nb; ++s) col2im(&dcol_[s * P * k_], g_, dx + (b0 + s) * n_in);
+      }
+    }
+    if (qk) kq_.backward(kernel_->value.data(), gw, kernel_->numel());
+    if (use_bias_) {
+      float* gb = bias_->grad.data();
+      std::fill(gb, gb + f_, 0.0f);
+      const size_t rows = batch * P;
+      for (size_t i = 0; i < rows; ++i)
+        for (size_t o = 0; o < f_; ++o) gb[o] += dy[i * f_ + o];
+    }
+    if (dx && qin) iq_.backward(x, dx, batch * n_in);
+  }
+
+ private:
+  size_t chunk_samples(size_t batch) const {
+    const size_t per = std::max<size_t>(1, g_.positions() * k_);
+    return std::max<size_t>(1, std::min(batch, kColBudget / per));
+  }
+
+  // Output positions whose window reaches into the padding, with their padded taps
+  // (ky * kw + kx): the positions that need the pad_value 0 correction in the packed path.
+  void find_border() {
+    for (size_t oy = 0; oy < g_.oh; ++oy)
+      for (size_t ox = 0; ox < g_.ow; ++ox) {
+        const size_t start = border_taps_.size();
+        for (size_t ky = 0; ky < g_.kh; ++ky)
+          for (size_t kx = 0; kx < g_.kw; ++kx) {
+            const long iy = g_.y0(oy) + static_cast<long>(ky);
+            const long ix = g_.x0(ox) + static_cast<long>(kx);
+            if (iy < 0 || iy >= static_cast<long>(g_.h) || ix < 0 || ix >= static_cast<long>(g_.w))
+              border_taps_.push_back(ky * g_.kw + kx);
+          }
+        if (border_taps_.size() > start)
+          border_.push_back({oy * g_.ow + ox, start, border_taps_.size()});
+      }
+  }
+
+  void binary_forward(const float* x, float* y, size_t batch, size_t chunk) {
+    const size_t P = g_.positions(), n_in = in_.numel(), words = kernels::packed_words(k_);
+    wbits_.resize(f_ * words);
+    kernels::pack_cols(kernel_->value.data(), k_, f_, f_, wbits_.data());
+    xbits_.resize(chunk * P * words);
+    for (size_t b0 = 0; b0 < batch; b0 += chunk) {
+      const size_t nb = std::min(chunk, batch - b0);
+      // Raw x: packing takes the sign (sign(0) = +1, bit 0), so no separate sign pass.
+      for (size_t s = 0; s < nb; ++s) im2col(x + (b0 + s) * n_in, g_, pad_, &col_[s * P * k_]);
+      kernels::pack_rows(col_.data(), nb * P, k_, k_, xbits_.data());
+      kernels::bgemm(nb * P, f_, k_, xbits_.data(), wbits_.data(), y + b0 * P * f_, f_);
+    }
+    if (pad_ != 0.0f || border_.empty()) return;
+    // Padded zeros were counted as +1: subtract sum_c sign(w[t][c][o]) of every padded tap t.
+    const size_t taps = g_.kh * g_.kw;
+    tap_sum_.assign(taps * f_, 0.0f);
+    for (size_t t = 0; t < taps; ++t)
+      for (size_t c = 0; c < g_.c; ++c) {
+        const float* wr = &wq_[(t * g_.c + c) * f_];
+        float* ts = &tap_sum_[t * f_];
+        for (size_t o = 0; o < f_; ++o) ts[o] += wr[o];
+      }
+    corr_.resize(f_);
+    for (const Border& b : border_) {
+      std::fill(corr_.begin(), corr_.end(), 0.0f);
+      for (size_t i = b.tap_begin; i < b.tap_end; ++i) {
+        const float* ts = &tap_sum_[border_taps_[i] * f_];
+        for (size_t o = 0; o < f_; ++o) corr_[o] += ts[o];
+      }
+      for (size_t s = 0; s < batch; ++s) {
+        float* yr = y + (s * P + b.pos) * f_;
+        for (size_t o = 0; o < f_; ++o) yr[o] -= corr_[o];
+      }
+    }
+  }
+
+  struct Border {
+    size_t pos, tap_begin, tap_end;
+  };
+
+  Window2d g_;
+  size_t f_ = 0, k_ = 0;
+  float pad_ = 0.0f;
+  bool use_bias_ = true;
+  Quantizer iq_, kq_;
+  Tensor* kernel_ = nullptr;
+  Tensor* bias_ = nullptr;
+  std::vector<Border> border_;
+  std::vector<size_t> border_taps_;
+  std::vector<float> wq_, xq_, col_, dcol_, tap_sum_, corr_;
+  std::vector<uint64_t> xbits_, wbits_;
+};
+
+}  // namespace
+
+std::unique_ptr<Layer> make_conv2d(LayerArgs& a) { return std::make_unique<Conv2d>(a); }
+
+}  // namespace bnn
