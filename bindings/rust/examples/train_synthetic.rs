@@ -77,5 +77,9 @@ fn main() -> Result<(), bnn::Error> {
     if let Err(e) = model.train_step(&x[..DIM], &[7]) {
         println!("a label out of range is refused: {e}");
     }
+    if eval.accuracy < 0.9 {
+        eprintln!("accuracy {:.3} below 0.9", eval.accuracy);
+        std::process::exit(1);
+    }
     Ok(())
 }

@@ -1,0 +1,3 @@
+module github.com/libbnn/libbnn/bindings/go
+
+go 1.19
