@@ -22,7 +22,12 @@ for (const flavour of ['simd', 'scalar']) {
       assert.equal(bnn.versionNumber, a * 10000 + b * 100 + c);
       assert.equal(bnn.flavour, flavour);
       assert.ok(['wasm_simd128', 'scalar'].includes(bnn.isa), bnn.isa);
-      if (flavour === 'scalar') assert.equal(bnn.isa, 'scalar');
+      if (flavour === 'scalar') {
+        assert.equal(bnn.isa, 'scalar');
+        assert.equal(bnn.isaSupported('wasm_simd128'), false);  // compiled without -msimd128
+      } else if (bnn.isaSupported('wasm_simd128')) {
+        assert.equal(bnn.isa, 'wasm_simd128');  // the best path is the default
+      }
       assert.equal(bnn.isaSupported('avx2'), false);
       assert.throws(() => bnn.setIsa('avx2'), (e) => e instanceof Error && e.code === 'UNSUPPORTED_HARDWARE');
       assert.throws(() => bnn.setIsa('no-such-isa'), (e) => e instanceof Error && e.code === 'INVALID_ARGUMENT');
