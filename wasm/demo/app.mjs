@@ -367,14 +367,14 @@ function draw() {
   const name = (r, what) => (runs.length > 1 ? `${r.label} ${what}` : what);
   $('#stats tbody').innerHTML = runs.map((r) => {
     const s = r.state;
-    return `<tr><td style="color:${COLORS[r.id][0]}">${r.label}${s.running ? ' ⏵' : ''}</td><td>${num(s.epoch, 2)}</td><td>${s.step}</td>` +
+    return `<tr><td style="color:${COLORS[r.id][0]}">${r.label}${s.running ? ' (training)' : ''}</td><td>${num(s.epoch, 2)}</td><td>${s.step}</td>` +
       `<td>${num(s.trainLoss)}</td><td>${pct(s.trainAccuracy)}</td><td>${pct(s.valAccuracy)}</td>` +
       `<td>${Math.round(s.samplesPerSecond)}</td><td>${s.flavour ?? ''} / ${s.isa ?? ''}</td></tr>`;
   }).join('');
   lineChart($('#chart-loss'), runs.flatMap((r) => [
     { name: name(r, 'train'), color: COLORS[r.id][0], points: r.history.loss },
     { name: name(r, 'val'), color: COLORS[r.id][1], dash: [5, 3], points: r.history.valLoss },
-  ]), { title: 'loss', xLabel: 'epoch', yMin: 0 });
+  ]), { title: 'loss', xLabel: 'epoch', yMin: 0, yCap: lossCap() });
   lineChart($('#chart-acc'), runs.flatMap((r) => [
     { name: name(r, 'train'), color: COLORS[r.id][0], dash: [5, 3], points: r.history.trainAcc },
     { name: name(r, 'val'), color: COLORS[r.id][1], points: r.history.valAcc },
@@ -390,6 +390,13 @@ function draw() {
   lineChart($('#chart-speed'), runs.map((r) => ({ name: runs.length > 1 ? r.label : '', color: COLORS[r.id][0], points: r.history.speed })),
     { title: 'training samples/s', xLabel: 'epoch', yMin: 0 });
   drawPredictions();
+}
+
+// The loss axis ends at twice the largest recent training loss, so that the first evaluation of an
+// untrained network (often a huge loss) does not flatten every curve.
+function lossCap() {
+  const recent = runs.flatMap((r) => r.history.loss.slice(-200).map(([, y]) => y)).filter(Number.isFinite);
+  return recent.length ? 2 * Math.max(...recent) : undefined;
 }
 
 function drawGrid() {

@@ -34,12 +34,24 @@ const fmt = (v) => (Math.abs(v) >= 1000 ? `${(v / 1000).toFixed(v >= 10000 ? 0 :
  */
 export function lineChart(canvas, series, opts = {}) {
   const { ctx, w, h } = setup(canvas);
-  const pad = { l: 44, r: 8, t: 18, b: 26 };
-  const tf = opts.logY ? (v) => Math.log10(Math.max(v, 1e-6)) : (v) => v;
+  // Legend entries flow over as many rows as they need above the plot.
+  const legend = [];
+  let lx = 44 + ctx.measureText(opts.title ?? '').width + 14;
+  let row = 0;
+  for (const s of series) {
+    if (!s.name) continue;
+    const width = ctx.measureText(s.name).width + 26;
+    if (lx + width > w - 4 && lx > 60) { row += 1; lx = 60; }
+    legend.push({ s, x: lx, y: 11 + 12 * row });
+    lx += width;
+  }
+  const pad = { l: 44, r: 8, t: 18 + 12 * row, b: 26 };
+  // On a log axis, zeros (e.g. no weight flipped in a window) are gaps rather than -infinity.
+  const tf = opts.logY ? (v) => (v > 0 ? Math.log10(v) : NaN) : (v) => v;
   let xmin = Infinity, xmax = -Infinity, ymin = Infinity, ymax = -Infinity;
   for (const s of series) {
     for (const [x, y] of s.points) {
-      if (!Number.isFinite(y)) continue;
+      if (!Number.isFinite(tf(y))) continue;
       xmin = Math.min(xmin, x); xmax = Math.max(xmax, x);
       ymin = Math.min(ymin, tf(y)); ymax = Math.max(ymax, tf(y));
     }
@@ -53,10 +65,11 @@ export function lineChart(canvas, series, opts = {}) {
   }
   if (opts.yMin !== undefined) ymin = tf(opts.yMin);
   if (opts.yMax !== undefined) ymax = Math.max(tf(opts.yMax), ymax);
+  if (opts.yCap !== undefined) ymax = Math.min(ymax, tf(opts.yCap));
   if (ymax - ymin < 1e-9) { ymax += 0.5; ymin -= 0.5; }
   if (xmax - xmin < 1e-9) xmax = xmin + 1;
   const X = (x) => pad.l + ((x - xmin) / (xmax - xmin)) * (w - pad.l - pad.r);
-  const Y = (y) => h - pad.b - ((tf(y) - ymin) / (ymax - ymin)) * (h - pad.t - pad.b);
+  const Y = (y) => h - pad.b - ((Math.min(tf(y), ymax) - ymin) / (ymax - ymin)) * (h - pad.t - pad.b);
   // grid + axes
   ctx.strokeStyle = '#e4e4e4';
   ctx.fillStyle = '#666';
@@ -76,7 +89,6 @@ export function lineChart(canvas, series, opts = {}) {
   }
   ctx.fillText(opts.xLabel ?? '', w - pad.r - 40, h - 3);
   // series
-  let legendX = pad.l + ctx.measureText(opts.title ?? '').width + 14;
   for (const s of series) {
     ctx.strokeStyle = s.color;
     ctx.lineWidth = 1.6;
@@ -84,17 +96,16 @@ export function lineChart(canvas, series, opts = {}) {
     ctx.beginPath();
     let started = false;
     for (const [x, y] of s.points) {
-      if (!Number.isFinite(y)) continue;
+      if (!Number.isFinite(tf(y))) { started = false; continue; }
       if (!started) { ctx.moveTo(X(x), Y(y)); started = true; } else ctx.lineTo(X(x), Y(y));
     }
     ctx.stroke();
     ctx.setLineDash([]);
-    if (s.name && legendX < w - 60) {
-      ctx.fillStyle = s.color;
-      ctx.fillRect(legendX, 5, 10, 3);
-      ctx.fillText(s.name, legendX + 13, 11);
-      legendX += ctx.measureText(s.name).width + 26;
-    }
+  }
+  for (const { s, x, y } of legend) {
+    ctx.fillStyle = s.color;
+    ctx.fillRect(x, y - 6, 10, 3);
+    ctx.fillText(s.name, x + 13, y);
   }
 }
 
