@@ -97,18 +97,42 @@ TEST(ApiBasics, Summary) {
   EXPECT_NE(buf.find("176 binary"), std::string::npos) << buf;  // 8*16 + 16*3
 }
 
-TEST(ApiBasics, TrainsOnSynthetic) {
-  ModelPtr m = make_model(kSmallMlp);
-  Synthetic d = make_synthetic(600, 8, 3, 7);
-  float loss0 = 0, loss = 0;
-  for (int epoch = 0; epoch < 20; ++epoch)
-    for (size_t b = 0; b < d.n; b += 50) {
-      ASSERT_EQ(bnn_model_train_step(m, &d.x[b * 8], &d.y[b], 50, &loss), BNN_STATUS_OK)
+TEST(ApiBasics, BinaryMlpLearnsSeparableTask) {
+  // Binary weights everywhere, binary activations into the hidden layers.
+  ModelPtr m = make_model(R"({
+    "input_shape": [32],
+    "layers": [
+      {"type": "dense", "units": 64, "use_bias": false,
+       "kernel_quantizer": {"type": "sign", "ste": "clipped"}},
+      {"type": "batch_norm", "momentum": 0.9},
+      {"type": "hard_tanh"},
+      {"type": "dense", "units": 64, "use_bias": false,
+       "input_quantizer": {"type": "sign", "ste": "clipped"},
+       "kernel_quantizer": {"type": "sign", "ste": "clipped"}},
+      {"type": "batch_norm", "momentum": 0.9},
+      {"type": "hard_tanh"},
+      {"type": "dense", "units": 4, "use_bias": false,
+       "input_quantizer": {"type": "sign", "ste": "clipped"},
+       "kernel_quantizer": {"type": "sign", "ste": "clipped"}},
+      {"type": "batch_norm", "momentum": 0.9}
+    ],
+    "loss": "square_hinge",
+    "optimizer": {"type": "adam", "learning_rate": 0.01},
+    "weight_clip": {"mode": "fixed", "value": 1.0},
+    "seed": 3
+  })");
+  // One stream, so that train (first 2000) and test (last 1000) share the class centres.
+  Synthetic all = make_synthetic(3000, 32, 4, 7);
+  float loss = 0, loss0 = -1;
+  for (int epoch = 0; epoch < 15; ++epoch)
+    for (size_t b = 0; b < 2000; b += 50) {
+      ASSERT_EQ(bnn_model_train_step(m, &all.x[b * 32], &all.y[b], 50, &loss), BNN_STATUS_OK)
           << bnn_model_errmsg(m);
-      if (epoch == 0 && b == 0) loss0 = loss;
+      if (loss0 < 0) loss0 = loss;
     }
-  float acc = 0, eloss = 0;
-  ASSERT_EQ(bnn_model_evaluate(m, d.x.data(), d.y.data(), d.n, &eloss, &acc), BNN_STATUS_OK);
+  float acc = 0;
+  ASSERT_EQ(bnn_model_evaluate(m, &all.x[2000 * 32], &all.y[2000], 1000, nullptr, &acc),
+            BNN_STATUS_OK);
   EXPECT_LT(loss, loss0);
   EXPECT_GE(acc, 0.95f);
 }
