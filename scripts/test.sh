@@ -22,7 +22,7 @@ echo "== native tests"
 echo "== unit tests under ASan + UBSan ($ASAN_BUILD)"
 cmake -S . -B "$ASAN_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DBNN_SANITIZE=address,undefined -DBNN_BUILD_BENCH=OFF > /dev/null
-cmake --build "$ASAN_BUILD" -j "$JOBS" --target bnn_tests
+cmake --build "$ASAN_BUILD" -j "$JOBS"
 (cd "$ASAN_BUILD" && ctest --output-on-failure -j "$JOBS" -L unit)
 
 passed=0; failed=0
