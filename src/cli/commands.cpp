@@ -6,6 +6,8 @@
 #include <string>
 
 #include "bnn/bnn.hpp"
+#include "cli/report.h"
+#include "cli/sweep.h"
 
 namespace bnn::cli {
 namespace {
@@ -41,6 +43,8 @@ int cmd_summary(int argc, char** argv) {
 const std::vector<Command>& extra_commands() {
   static const std::vector<Command> commands = {
       {"summary", cmd_summary},
+      {"sweep", cmd_sweep},
+      {"report", cmd_report},
   };
   return commands;
 }

@@ -136,7 +136,7 @@ int cmd_eval(int argc, char** argv) {
   try {
     bnn::ModelHandle m = bnn::ModelHandle::load(a.positional[0]);
     const std::string dir = a.get("--data", bnn::cli::default_data_dir());
-    bnn::data::Split s = bnn::data::load_idx_folder(dir);
+    bnn::data::Split s = bnn::data::load_dataset(dir);
     const nlohmann::json doc = nlohmann::json::parse(m.config_json());
     const std::string stdz =
         doc.contains("training") ? doc["training"].value("standardize", std::string("none")) : "none";

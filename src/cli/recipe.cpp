@@ -1,8 +1,25 @@
 #include "cli/recipe.h"
 
+#include <algorithm>
 #include <cmath>
 
+#include "bnn/bnn.hpp"
+
 namespace bnn::cli {
+
+namespace {
+
+// The learning rate an optimiser object starts with: its own, or the library's default for its
+// type (asked of the library, so that the defaults have one home).
+double optimizer_learning_rate(const json& opt) {
+  if (opt.contains("learning_rate")) return opt.at("learning_rate").get<double>();
+  const json probe = {{"input_shape", {1}},
+                      {"layers", {{{"type", "dense"}, {"units", 2}}}},
+                      {"optimizer", opt}};
+  return ModelHandle::from_json(probe.dump()).get_param(BNN_PARAM_LEARNING_RATE);
+}
+
+}  // namespace
 
 Recipe Recipe::from_document(const json& doc) {
   Recipe r;
@@ -14,6 +31,7 @@ Recipe Recipe::from_document(const json& doc) {
   r.validation_split = t.value("validation_split", r.validation_split);
   r.pretrain_full_precision_epochs = t.value("pretrain_full_precision_epochs", 0);
   r.checkpoint_every_steps = t.value("checkpoint_every_steps", 0LL);
+  r.train_subset = t.value("train_subset", 0LL);
   r.shuffle = t.value("shuffle", true);
   r.standardize = t.value("standardize", std::string("none"));
   if (t.contains("lr_schedule")) r.lr_schedule = t.at("lr_schedule");
@@ -23,7 +41,16 @@ Recipe Recipe::from_document(const json& doc) {
       const int from = patch.at("from_epoch").get<int>();
       patch.erase("from_epoch");
       r.phases.emplace_back(from, patch);
+      if (patch.contains("learning_rate"))
+        r.schedule_restarts.emplace_back(from, patch.at("learning_rate").get<double>());
+      else if (patch.contains("optimizer"))
+        r.schedule_restarts.emplace_back(from, optimizer_learning_rate(patch.at("optimizer")));
     }
+  // Phases apply in epoch order whatever order the document lists them in.
+  std::stable_sort(r.phases.begin(), r.phases.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::stable_sort(r.schedule_restarts.begin(), r.schedule_restarts.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
   return r;
 }
 
@@ -37,10 +64,10 @@ int Recipe::phase_at(int epoch) const {
 double Recipe::learning_rate(int epoch, double initial) const {
   int start = 0;
   double lr0 = initial;
-  for (const auto& [from, patch] : phases)
-    if (from <= epoch && patch.contains("learning_rate")) {
+  for (const auto& [from, rate] : schedule_restarts)
+    if (from <= epoch) {
       start = from;
-      lr0 = patch.at("learning_rate").get<double>();
+      lr0 = rate;
     }
   const std::string type = lr_schedule.value("type", std::string("constant"));
   const int span = epochs - 1 - start;

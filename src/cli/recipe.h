@@ -18,10 +18,14 @@ struct Recipe {
   double validation_split = 0.1;
   int pretrain_full_precision_epochs = 0;
   long long checkpoint_every_steps = 0;
+  long long train_subset = 0;  // > 0: train on the first N samples only (validation unchanged)
   bool shuffle = true;
   std::string standardize = "none";
   json lr_schedule = {{"type", "constant"}};
   std::vector<std::pair<int, json>> phases;  // (from_epoch, patch without from_epoch)
+  // Where the learning-rate schedule (re)starts: (epoch, initial rate). A phase that sets
+  // "learning_rate", or switches "optimizer" (then its own or its type's default rate), restarts it.
+  std::vector<std::pair<int, double>> schedule_restarts;
 
   // Reads doc["training"] (the library has validated it already); defaults where absent.
   static Recipe from_document(const json& doc);

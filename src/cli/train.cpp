@@ -13,6 +13,7 @@
 #include "cli/default_model.h"
 #include "cli/progress.h"
 #include "cli/recipe.h"
+#include "cli/report.h"
 #include "core/rng.h"
 #include "data/dataset.h"
 #include "io/file.h"
@@ -117,6 +118,29 @@ struct Progress_ {
   }
 };
 
+// The recipe settings in force (from the model's own document), logged with every epoch so that
+// the metrics show phase switches: optimiser, kernel STE, weight clipping, batch-norm momentum.
+json active_settings(const json& doc) {
+  json a = json::object();
+  a["optimizer"] = doc.at("optimizer").value("type", std::string());
+  const json& wc = doc.at("weight_clip");
+  const std::string mode = wc.value("mode", std::string("none"));
+  a["weight_clip"] = mode == "fixed" ? "fixed " + json(wc.value("value", 1.0)).dump() : mode;
+  for (const json& l : doc.at("layers")) {
+    if (!a.contains("kernel_ste") && l.contains("kernel_quantizer") && l["kernel_quantizer"].is_object()) {
+      const json& q = l["kernel_quantizer"];
+      const std::string ste = q.value("ste", std::string());
+      a["kernel_ste"] = ste == "clipped" ? "clipped " + json(q.value("clip", 1.0)).dump() : ste;
+    }
+    if (!a.contains("batch_norm_momentum") && l.value("type", std::string()) == "batch_norm") {
+      char b[32];  // the float as written in the document, not its double expansion
+      std::snprintf(b, sizeof b, "%.6g", l.value("momentum", 0.0));
+      a["batch_norm_momentum"] = std::stod(b);
+    }
+  }
+  return a;
+}
+
 void save_checkpoint(ModelHandle& m, const Progress_& p, const std::string& path) {
   json meta = json::object();
   meta["progress"] = p.to_json();
@@ -164,7 +188,7 @@ int run_train(const TrainOptions& opt) {
 
     // Data: train / validation (the last validation_split of the training set) / test.
     const std::string data_dir = opt.data_dir.empty() ? default_data_dir() : opt.data_dir;
-    data::Split split = data::load_idx_folder(data_dir);
+    data::Split split = data::load_dataset(data_dir);
     data::standardize(split.train, recipe.standardize);
     data::standardize(split.test, recipe.standardize);
     if (split.train.dim != model.input_size())
@@ -175,7 +199,9 @@ int run_train(const TrainOptions& opt) {
       throw std::runtime_error("the data has " + std::to_string(split.train.classes) +
                                " classes, the model outputs " + std::to_string(model.output_size()));
     const size_t n_val = static_cast<size_t>(split.train.n * recipe.validation_split);
-    const data::Dataset train = split.train.slice(0, split.train.n - n_val);
+    size_t n_train = split.train.n - n_val;
+    if (recipe.train_subset > 0) n_train = std::min(n_train, static_cast<size_t>(recipe.train_subset));
+    const data::Dataset train = split.train.slice(0, n_train);
     const data::Dataset val = split.train.slice(split.train.n - n_val, split.train.n);
     const data::Dataset& test = split.test;
 
@@ -260,8 +286,13 @@ int run_train(const TrainOptions& opt) {
       // Only binarised epochs compete for best.bnn: a full-precision (pretraining) epoch is not
       // the model one deploys.
       const bool is_best = quantized && score > prog.best_val;
+      const json settings = active_settings(json::parse(model.config_json()));
       json line = {{"epoch", e},
                    {"phase", recipe.phase_at(e)},
+                   {"optimizer", settings.at("optimizer")},
+                   {"kernel_ste", settings.value("kernel_ste", json())},
+                   {"weight_clip", settings.at("weight_clip")},
+                   {"batch_norm_momentum", settings.value("batch_norm_momentum", json())},
                    {"lr", lr},
                    {"quantized", quantized},
                    {"train_loss", prog.loss_sum / std::max<size_t>(prog.samples, 1)},
@@ -306,12 +337,16 @@ int run_train(const TrainOptions& opt) {
       ModelHandle best = ModelHandle::load(out + "/best.bnn");
       best_test = best.evaluate(test.x.data(), test.y.data(), test.n).second;
     }
+    const float final_test = model.evaluate(test.x.data(), test.y.data(), test.n).second;
     json summary = {{"best_epoch", prog.best_epoch}, {"best_val_accuracy", prog.best_val},
-                    {"best_test_accuracy", best_test}, {"epochs", recipe.epochs}};
+                    {"best_test_accuracy", best_test}, {"final_test_accuracy", final_test},
+                    {"epochs", recipe.epochs}, {"data", data_dir}};
+    // The report before summary.json: a sweep treats summary.json as "this run finished".
+    write_report({out}, out + "/report.html");
     write_text_atomic(out + "/summary.json", summary.dump(2) + "\n");
     std::printf("best epoch %d: validation accuracy %.4f, test accuracy %.4f\n", prog.best_epoch + 1,
                 prog.best_val, best_test);
-    std::printf("wrote %s/{metrics.jsonl,best.bnn,last.bnn,summary.json}\n", out.c_str());
+    std::printf("wrote %s/{metrics.jsonl,best.bnn,last.bnn,summary.json,report.html}\n", out.c_str());
     return 0;
   } catch (const LibraryError& e) {
     std::fprintf(stderr, "bnn train: %s (%s)\n", e.what(), bnn_status_name(e.status));

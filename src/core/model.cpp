@@ -72,7 +72,8 @@ RecipePatch RecipePatch::parse(const JsonReader& r, const std::vector<const char
 void validate_training(const JsonReader& r) {
   r.allow_only({"epochs", "batch_size", "validation_split", "lr_schedule",
                 "pretrain_full_precision_epochs", "phases", "checkpoint_every_steps", "shuffle",
-                "standardize", "eval_batch_size"});
+                "standardize", "eval_batch_size", "train_subset"});
+  r.integer("train_subset", 0, 0, int64_t{1} << 40);  // 0: the whole training set
   r.integer("epochs", 20, 1, 100000);
   r.integer("batch_size", 100, 1, 1 << 16);
   r.integer("eval_batch_size", 1000, 1, 1 << 16);

