@@ -51,6 +51,9 @@ go_tests() {
   command -v go > /dev/null || { echo "go not found (scripts/install-deps.sh installs golang-go)"; return 1; }
   cd "$ROOT/bindings/go" || return 1
   export GOFLAGS=-mod=mod GOPROXY=off
+  # Go's build cache does not notice that the C library moved: a package compiled against an
+  # earlier (deleted) temporary prefix would be linked with its stale -L. A cache per run.
+  export GOCACHE="$WORK/go-cache"
   local unformatted
   unformatted="$(gofmt -l .)"
   if [ -n "$unformatted" ]; then echo "not gofmt-formatted: $unformatted"; return 1; fi
