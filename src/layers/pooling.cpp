@@ -2,8 +2,10 @@
 // "valid" [default] or "same") and global_average_pool2d ([H, W, C] -> [C]).
 // With "same", padded positions are ignored: a max over the real inputs only, an average divided
 // by the number of real inputs in the window (Keras/TF behaviour).
-// Max pooling's gradient goes to the window's argmax, the first maximum in row-major order on ties.
-#include <limits>
+// Max pooling's gradient goes to the window's argmax, the first maximum in row-major order on ties
+// (recorded by the forward pass).
+#include <algorithm>
+#include <cstdint>
 
 #include "layers/layers.h"
 #include "layers/spatial.h"
@@ -23,6 +25,11 @@ class Pool2d : public Layer {
     std::vector<size_t> s = p;
     if (r.has("strides")) s = read_pair(r, "strides", 1, 1 << 12);
     g_ = make_window(r, in_, type(), p[0], p[1], s[0], s[1]);
+    // Each output position visits its whole window: bound the work of one sample.
+    if (g_.positions() * g_.kh * g_.kw * g_.c > (size_t{1} << 30))
+      r.error(BNN_STATUS_OUT_OF_RANGE, "pool_size",
+              std::to_string(g_.positions() * g_.c) + " outputs x " +
+                  std::to_string(g_.kh * g_.kw) + " window taps per sample exceeds 2^30");
     out_.dims = {g_.oh, g_.ow, g_.c};
   }
 
@@ -36,23 +43,40 @@ class Pool2d : public Layer {
 
   void forward(const float* x, float* y, size_t batch, bool) override {
     const size_t C = g_.c, n_in = in_.numel(), n_out = out_.numel();
+    if (max_) argmax_.resize(batch * n_out);
     for (size_t b = 0; b < batch; ++b) {
       const float* xs = x + b * n_in;
       float* ys = y + b * n_out;
       for (size_t oy = 0; oy < g_.oh; ++oy)
         for (size_t ox = 0; ox < g_.ow; ++ox) {
-          float* yo = ys + (oy * g_.ow + ox) * C;
+          const size_t o = (oy * g_.ow + ox) * C;
+          float* yo = ys + o;
           const Range r = range(oy, ox);
-          std::fill(yo, yo + C, max_ ? -std::numeric_limits<float>::infinity() : 0.0f);
-          for (size_t iy = r.y0; iy < r.y1; ++iy)
-            for (size_t ix = r.x0; ix < r.x1; ++ix) {
-              const float* xi = xs + (iy * g_.w + ix) * C;
-              if (max_)
-                for (size_t c = 0; c < C; ++c) yo[c] = xi[c] > yo[c] ? xi[c] : yo[c];
-              else
-                for (size_t c = 0; c < C; ++c) yo[c] += xi[c];
+          if (max_) {
+            // Strict ">" keeps the first maximum (row-major) as the argmax.
+            uint32_t* arg = &argmax_[b * n_out + o];
+            const size_t first = (r.y0 * g_.w + r.x0) * C;
+            for (size_t c = 0; c < C; ++c) {
+              yo[c] = xs[first + c];
+              arg[c] = static_cast<uint32_t>(first + c);
             }
-          if (!max_) {
+            for (size_t iy = r.y0; iy < r.y1; ++iy)
+              for (size_t ix = r.x0; ix < r.x1; ++ix) {
+                const size_t i = (iy * g_.w + ix) * C;
+                const float* xi = xs + i;
+                for (size_t c = 0; c < C; ++c)
+                  if (xi[c] > yo[c]) {
+                    yo[c] = xi[c];
+                    arg[c] = static_cast<uint32_t>(i + c);
+                  }
+              }
+          } else {
+            std::fill(yo, yo + C, 0.0f);
+            for (size_t iy = r.y0; iy < r.y1; ++iy)
+              for (size_t ix = r.x0; ix < r.x1; ++ix) {
+                const float* xi = xs + (iy * g_.w + ix) * C;
+                for (size_t c = 0; c < C; ++c) yo[c] += xi[c];
+              }
             const float inv = 1.0f / static_cast<float>(r.count());
             for (size_t c = 0; c < C; ++c) yo[c] *= inv;
           }
@@ -60,38 +84,31 @@ class Pool2d : public Layer {
     }
   }
 
-  void backward(const float* x, const float* y, const float* dy, float* dx,
-                size_t batch) override {
+  void backward(const float*, const float*, const float* dy, float* dx, size_t batch) override {
     if (!dx) return;
     const size_t C = g_.c, n_in = in_.numel(), n_out = out_.numel();
     std::fill(dx, dx + batch * n_in, 0.0f);
+    if (max_) {  // the gradient goes to the argmax recorded by the forward pass
+      for (size_t b = 0; b < batch; ++b) {
+        float* dxs = dx + b * n_in;
+        const uint32_t* arg = &argmax_[b * n_out];
+        const float* dys = dy + b * n_out;
+        for (size_t i = 0; i < n_out; ++i) dxs[arg[i]] += dys[i];
+      }
+      return;
+    }
     for (size_t b = 0; b < batch; ++b) {
-      const float* xs = x + b * n_in;
       float* dxs = dx + b * n_in;
       for (size_t oy = 0; oy < g_.oh; ++oy)
         for (size_t ox = 0; ox < g_.ow; ++ox) {
           const size_t o = b * n_out + (oy * g_.ow + ox) * C;
           const Range r = range(oy, ox);
-          if (max_) {
-            // The first input (row-major) equal to the forward maximum is the argmax.
-            done_.assign(C, 0);
-            for (size_t iy = r.y0; iy < r.y1; ++iy)
-              for (size_t ix = r.x0; ix < r.x1; ++ix) {
-                const size_t i = (iy * g_.w + ix) * C;
-                for (size_t c = 0; c < C; ++c)
-                  if (!done_[c] && xs[i + c] == y[o + c]) {
-                    dxs[i + c] += dy[o + c];
-                    done_[c] = 1;
-                  }
-              }
-          } else {
-            const float inv = 1.0f / static_cast<float>(r.count());
-            for (size_t iy = r.y0; iy < r.y1; ++iy)
-              for (size_t ix = r.x0; ix < r.x1; ++ix) {
-                float* d = dxs + (iy * g_.w + ix) * C;
-                for (size_t c = 0; c < C; ++c) d[c] += dy[o + c] * inv;
-              }
-          }
+          const float inv = 1.0f / static_cast<float>(r.count());
+          for (size_t iy = r.y0; iy < r.y1; ++iy)
+            for (size_t ix = r.x0; ix < r.x1; ++ix) {
+              float* d = dxs + (iy * g_.w + ix) * C;
+              for (size_t c = 0; c < C; ++c) d[c] += dy[o + c] * inv;
+            }
         }
     }
   }
@@ -113,7 +130,7 @@ class Pool2d : public Layer {
 
   bool max_;
   Window2d g_;
-  std::vector<unsigned char> done_;
+  std::vector<uint32_t> argmax_;  // per output: input index within the sample (forward)
 };
 
 class GlobalAveragePool2d : public Layer {

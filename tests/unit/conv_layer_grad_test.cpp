@@ -240,7 +240,9 @@ TEST(BatchNorm4d, NormalisesEachChannelOverBatchAndSpace) {
     EXPECT_NEAR(v / 24, 1.0, 1e-3);
     l->commit_state();
     // Keras momentum: running = 0.5 * 0 + 0.5 * batch mean (committed once above).
-    if (c == 0) EXPECT_NEAR(l->tensors()[2]->value[0], 0.5 * mx, 1e-4);
+    if (c == 0) {
+      EXPECT_NEAR(l->tensors()[2]->value[0], 0.5 * mx, 1e-4);
+    }
   }
 }
 
