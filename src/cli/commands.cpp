@@ -45,6 +45,7 @@ const std::vector<Command>& extra_commands() {
       {"summary", cmd_summary},
       {"sweep", cmd_sweep},
       {"report", cmd_report},
+      {"bench-train", cmd_bench_train},
   };
   return commands;
 }

@@ -11,4 +11,6 @@ struct Command {
 
 const std::vector<Command>& extra_commands();
 
+int cmd_bench_train(int argc, char** argv);  // bench_train.cpp
+
 }  // namespace bnn::cli
