@@ -104,6 +104,8 @@ async function train(r) {
   let windowStart = performance.now();
   let windowSamples = 0;
   let windowTrainMs = 0;
+  let prevSamples = 0;  // the previous window, blended in so that a fresh window is not noisy
+  let prevMs = 0;
   let lossSum = 0;
   let lossCount = 0;
   const flipSums = new Float64Array(r.binaryLayers.length);
@@ -133,7 +135,8 @@ async function train(r) {
     if (r.step % r.evalEvery === 0 || r.step % r.stepsPerEpoch === 0) evaluate(r);
     const now = performance.now();
     if (now - lastPost > 200 || !r.running) {
-      r.samplesPerSecond = windowTrainMs > 0 ? (windowSamples * 1000) / windowTrainMs : 0;
+      const ms = windowTrainMs + prevMs;
+      r.samplesPerSecond = ms > 0 ? ((windowSamples + prevSamples) * 1000) / ms : 0;
       r.trainLoss = lossSum / lossCount;
       post({ type: 'progress', step: r.step, epoch: r.step / r.stepsPerEpoch, trainLoss: r.trainLoss,
         samplesPerSecond: r.samplesPerSecond, flip: Array.from(flipSums, (s) => s / flipCount),
@@ -143,6 +146,8 @@ async function train(r) {
       flipSums.fill(0);
       if (now - windowStart > 2000) {
         windowStart = now;
+        prevSamples = windowSamples;
+        prevMs = windowTrainMs;
         windowSamples = 0;
         windowTrainMs = 0;
       }
