@@ -1,0 +1,298 @@
+// Runtime dispatch (libsodium-style): the CPU is examined once, the best path's variants are put
+// in a table of function pointers, and bnn_set_isa / BNN_FORCE_ISA can force another path that
+// the CPU supports. Emscripten builds choose at compile time: wasm SIMD128 when built with
+// -msimd128, scalar otherwise. The public kernel functions split work over the thread pool.
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+
+#include "kernels/isa.h"
+#include "kernels/kernels.h"
+#include "kernels/registry.h"
+#include "kernels/thread_pool.h"
+
+namespace bnn::kernels {
+namespace {
+
+const BgemmVariant kBgemmVariants[] = {
+#define BNN_BGEMM_VARIANT(ns, isa, features) \
+  {#ns, Isa::isa, (features), &ns::pack_rows, &ns::pack_cols, &ns::bgemm},
+#include "kernels/bgemm/registry.inc"
+#undef BNN_BGEMM_VARIANT
+};
+const SgemmVariant kSgemmVariants[] = {
+#define BNN_SGEMM_VARIANT(ns, isa, features) {#ns, Isa::isa, (features), &ns::sgemm},
+#include "kernels/sgemm/registry.inc"
+#undef BNN_SGEMM_VARIANT
+};
+
+constexpr const char* kIsaNames[] = {"scalar", "sse4.1", "avx2", "avx512", "neon", "wasm_simd128"};
+
+uint32_t detect_features() {
+  uint32_t f = 0;
+#if BNN_KERNELS_X86 && (defined(__GNUC__) || defined(__clang__))
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("sse4.1")) f |= kFeatSse41;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) f |= kFeatAvx2;
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
+    f |= kFeatAvx512;
+  if ((f & kFeatAvx512) && __builtin_cpu_supports("avx512vpopcntdq")) f |= kFeatVpopcntdq;
+#endif
+#if defined(__aarch64__) || (defined(__ARM_NEON) && !defined(__EMSCRIPTEN__))
+  f |= kFeatNeon;
+#endif
+#if defined(__wasm_simd128__)
+  f |= kFeatWasmSimd;
+#endif
+  return f;
+}
+
+uint32_t g_native = 0;
+std::atomic<Isa> g_isa{Isa::scalar};
+std::atomic<const BgemmVariant*> g_bgemm{&kBgemmVariants[0]};
+std::atomic<const SgemmVariant*> g_sgemm{&kSgemmVariants[0]};
+std::once_flag g_once;
+
+bool compiled(Isa isa) {
+  for (const auto& v : kBgemmVariants)
+    if (v.isa == isa) return true;
+  return false;
+}
+
+bool native(Isa isa) {
+  return compiled(isa) && (isa_features(isa) & ~g_native) == 0;
+}
+
+template <class V, size_t N>
+const V* pick(const V (&table)[N], Isa isa) {
+  const V* best = &table[0];  // scalar: every family has it first
+  for (const V& v : table)
+    if (v.isa == isa && (v.features & ~g_native) == 0) best = &v;
+  return best;
+}
+
+void select(Isa isa) {
+  g_bgemm.store(pick(kBgemmVariants, isa));
+  g_sgemm.store(pick(kSgemmVariants, isa));
+  g_isa.store(isa);
+}
+
+Isa detect_best() {
+  for (Isa isa : {Isa::avx512, Isa::avx2, Isa::sse41, Isa::neon, Isa::wasm_simd128})
+    if (native(isa)) return isa;
+  return Isa::scalar;
+}
+
+void init_once() {
+  std::call_once(g_once, [] {
+    g_native = detect_features();
+    Isa isa = detect_best();
+    if (const char* env = std::getenv("BNN_FORCE_ISA"); env && *env && std::strcmp(env, "auto") != 0) {
+      Isa forced;
+      if (!isa_from_name(env, &forced))
+        std::fprintf(stderr, "libbnn: BNN_FORCE_ISA=%s is not an ISA name; using %s\n", env,
+                     isa_name(isa));
+      else if (!native(forced))
+        std::fprintf(stderr, "libbnn: BNN_FORCE_ISA=%s is not supported here; using %s\n", env,
+                     isa_name(isa));
+      else
+        isa = forced;
+    }
+    select(isa);
+  });
+}
+
+}  // namespace
+
+const char* isa_name(Isa isa) {
+  const int i = static_cast<int>(isa);
+  return i >= 0 && i < static_cast<int>(Isa::count) ? kIsaNames[i] : "unknown";
+}
+
+bool isa_from_name(const char* name, Isa* out) {
+  if (!name) return false;
+  for (int i = 0; i < static_cast<int>(Isa::count); ++i) {
+    if (std::strcmp(name, kIsaNames[i]) == 0) {
+      *out = static_cast<Isa>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+uint32_t isa_features(Isa isa) {
+  switch (isa) {
+    case Isa::scalar: return 0;
+    case Isa::sse41: return kFeatSse41;
+    case Isa::avx2: return kFeatSse41 | kFeatAvx2;
+    case Isa::avx512: return kFeatSse41 | kFeatAvx2 | kFeatAvx512;
+    case Isa::neon: return kFeatNeon;
+    case Isa::wasm_simd128: return kFeatWasmSimd;
+    default: return ~0u;
+  }
+}
+
+uint32_t native_features() {
+  init_once();
+  return g_native;
+}
+
+uint32_t runnable_features() {
+  uint32_t f = native_features();
+  // SIMDe emulates these with portable code when the hardware lacks them.
+  if (BNN_KERNELS_NEON) f |= kFeatNeon;
+  if (BNN_KERNELS_WASM) f |= kFeatWasmSimd;
+  return f;
+}
+
+Isa best_isa() {
+  init_once();
+  return detect_best();
+}
+
+Isa current_isa() {
+  init_once();
+  return g_isa.load();
+}
+
+const BgemmVariant* bgemm_variants(size_t* count) {
+  *count = sizeof(kBgemmVariants) / sizeof(kBgemmVariants[0]);
+  return kBgemmVariants;
+}
+const SgemmVariant* sgemm_variants(size_t* count) {
+  *count = sizeof(kSgemmVariants) / sizeof(kSgemmVariants[0]);
+  return kSgemmVariants;
+}
+const BgemmVariant& active_bgemm() {
+  init_once();
+  return *g_bgemm.load();
+}
+const SgemmVariant& active_sgemm() {
+  init_once();
+  return *g_sgemm.load();
+}
+
+IsaStatus set_isa(const char* name) {
+  init_once();
+  if (!name) return IsaStatus::unknown;
+  Isa isa;
+  if (std::strcmp(name, "auto") == 0) {
+    isa = detect_best();
+  } else if (!isa_from_name(name, &isa)) {
+    return IsaStatus::unknown;
+  } else if (!native(isa)) {
+    return IsaStatus::unsupported;
+  }
+  select(isa);
+  return IsaStatus::ok;
+}
+
+const char* get_isa() { return isa_name(current_isa()); }
+
+bool isa_supported(const char* name) {
+  init_once();
+  Isa isa;
+  if (name && std::strcmp(name, "auto") == 0) return true;
+  return isa_from_name(name, &isa) && native(isa);
+}
+
+void set_num_threads(int n) { pool_set_threads(n); }
+int get_num_threads() { return pool_threads(); }
+
+// ---- threaded entry points ----------------------------------------------------------------------
+namespace {
+
+// Work below this many multiply-accumulates (or elements) is not worth waking threads for.
+constexpr double kMinParallelWork = 1 << 18;
+
+// Boundaries of part i of n split into `parts` pieces, rounded to multiples of `align`.
+size_t split_at(size_t n, size_t parts, size_t i, size_t align) {
+  if (i >= parts) return n;
+  const size_t units = (n + align - 1) / align;
+  const size_t b = (units * i / parts) * align;
+  return b < n ? b : n;
+}
+
+size_t parts_for(double work, size_t n, size_t align) {
+  const int t = get_num_threads();
+  if (t <= 1 || work < kMinParallelWork) return 1;
+  const size_t units = (n + align - 1) / align;
+  return units < static_cast<size_t>(t) ? units : static_cast<size_t>(t);
+}
+
+}  // namespace
+
+void sgemm(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, float alpha, const float* A,
+           size_t lda, const float* B, size_t ldb, float beta, float* C, size_t ldc) {
+  const SgemmFn f = active_sgemm().sgemm;
+  const double work = static_cast<double>(M) * N * (K + 1);
+  if (N >= M) {
+    const size_t parts = parts_for(work, N, 64);
+    if (parts <= 1) return f(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    parallel_for(parts, [&](size_t i) {
+      const size_t n0 = split_at(N, parts, i, 64), n1 = split_at(N, parts, i + 1, 64);
+      if (n0 < n1)
+        f(trans_a, trans_b, M, n1 - n0, K, alpha, A, lda, trans_b ? B + n0 * ldb : B + n0, ldb,
+          beta, C + n0, ldc);
+    });
+  } else {
+    const size_t parts = parts_for(work, M, 16);
+    if (parts <= 1) return f(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    parallel_for(parts, [&](size_t i) {
+      const size_t m0 = split_at(M, parts, i, 16), m1 = split_at(M, parts, i + 1, 16);
+      if (m0 < m1)
+        f(trans_a, trans_b, m1 - m0, N, K, alpha, trans_a ? A + m0 : A + m0 * lda, lda, B, ldb,
+          beta, C + m0 * ldc, ldc);
+    });
+  }
+}
+
+void pack_rows(const float* x, size_t rows, size_t cols, size_t ld, uint64_t* out) {
+  const PackRowsFn f = active_bgemm().pack_rows;
+  const size_t words = packed_words(cols);
+  const size_t parts = parts_for(static_cast<double>(rows) * cols, rows, 8);
+  if (parts <= 1) return f(x, rows, cols, ld, out);
+  parallel_for(parts, [&](size_t i) {
+    const size_t r0 = split_at(rows, parts, i, 8), r1 = split_at(rows, parts, i + 1, 8);
+    if (r0 < r1) f(x + r0 * ld, r1 - r0, cols, ld, out + r0 * words);
+  });
+}
+
+void pack_cols(const float* w, size_t K, size_t N, size_t ld, uint64_t* out) {
+  const PackColsFn f = active_bgemm().pack_cols;
+  const size_t words = packed_words(K);
+  const size_t parts = parts_for(static_cast<double>(K) * N, N, 64);
+  if (parts <= 1) return f(w, K, N, ld, out);
+  parallel_for(parts, [&](size_t i) {
+    const size_t n0 = split_at(N, parts, i, 64), n1 = split_at(N, parts, i + 1, 64);
+    if (n0 < n1) f(w + n0, K, n1 - n0, ld, out + n0 * words);
+  });
+}
+
+void bgemm(size_t M, size_t N, size_t K, const uint64_t* A, const uint64_t* B, float* C,
+           size_t ldc) {
+  const BgemmFn f = active_bgemm().bgemm;
+  const size_t words = packed_words(K);
+  // A word of xor+popcount does 64 multiply-accumulates; weigh it like ~4 float ones.
+  const double work = static_cast<double>(M) * N * (words + 1) * 4;
+  if (N >= M) {
+    const size_t parts = parts_for(work, N, 64);
+    if (parts <= 1) return f(M, N, K, A, B, C, ldc);
+    parallel_for(parts, [&](size_t i) {
+      const size_t n0 = split_at(N, parts, i, 64), n1 = split_at(N, parts, i + 1, 64);
+      if (n0 < n1) f(M, n1 - n0, K, A, B + n0 * words, C + n0, ldc);
+    });
+  } else {
+    const size_t parts = parts_for(work, M, 16);
+    if (parts <= 1) return f(M, N, K, A, B, C, ldc);
+    parallel_for(parts, [&](size_t i) {
+      const size_t m0 = split_at(M, parts, i, 16), m1 = split_at(M, parts, i + 1, 16);
+      if (m0 < m1) f(m1 - m0, N, K, A + m0 * words, B, C + m0 * ldc, ldc);
+    });
+  }
+}
+
+}  // namespace bnn::kernels

@@ -1,0 +1,66 @@
+// The kernel variants compiled into this build, one table per family, fed by the X-macro lists
+// bgemm/registry.inc and sgemm/registry.inc. Dispatch, tests and benchmarks all read these
+// tables, so every variant is built, tested and benchmarked, including ones not chosen here.
+//
+// Variant functions are single-threaded; the public functions in kernels.h split the work over
+// the thread pool and call the variant of the current ISA on each part.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "kernels/isa.h"
+
+namespace bnn::kernels {
+
+using PackRowsFn = void (*)(const float* x, size_t rows, size_t cols, size_t ld, uint64_t* out);
+using PackColsFn = void (*)(const float* w, size_t K, size_t N, size_t ld, uint64_t* out);
+using BgemmFn = void (*)(size_t M, size_t N, size_t K, const uint64_t* A, const uint64_t* B,
+                         float* C, size_t ldc);
+using SgemmFn = void (*)(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, float alpha,
+                         const float* A, size_t lda, const float* B, size_t ldb, float beta,
+                         float* C, size_t ldc);
+
+struct BgemmVariant {
+  const char* name;    // e.g. "avx512_vpopcntdq"
+  Isa isa;             // the ISA it belongs to
+  uint32_t features;   // CPU features it needs
+  PackRowsFn pack_rows;
+  PackColsFn pack_cols;
+  BgemmFn bgemm;
+};
+
+struct SgemmVariant {
+  const char* name;
+  Isa isa;
+  uint32_t features;
+  SgemmFn sgemm;
+};
+
+// Every compiled variant, in registry order (within an ISA, later entries are better).
+const BgemmVariant* bgemm_variants(size_t* count);
+const SgemmVariant* sgemm_variants(size_t* count);
+// The variants in use for the current ISA.
+const BgemmVariant& active_bgemm();
+const SgemmVariant& active_sgemm();
+
+// Per-variant entry points, declared from the registries.
+#define BNN_BGEMM_VARIANT(ns, isa, features)                                                   \
+  namespace ns {                                                                               \
+  void pack_rows(const float* x, size_t rows, size_t cols, size_t ld, uint64_t* out);          \
+  void pack_cols(const float* w, size_t K, size_t N, size_t ld, uint64_t* out);                \
+  void bgemm(size_t M, size_t N, size_t K, const uint64_t* A, const uint64_t* B, float* C,     \
+             size_t ldc);                                                                      \
+  }
+#include "kernels/bgemm/registry.inc"
+#undef BNN_BGEMM_VARIANT
+
+#define BNN_SGEMM_VARIANT(ns, isa, features)                                                   \
+  namespace ns {                                                                               \
+  void sgemm(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, float alpha,            \
+             const float* A, size_t lda, const float* B, size_t ldb, float beta, float* C,     \
+             size_t ldc);                                                                      \
+  }
+#include "kernels/sgemm/registry.inc"
+#undef BNN_SGEMM_VARIANT
+
+}  // namespace bnn::kernels

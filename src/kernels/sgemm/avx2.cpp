@@ -1,0 +1,31 @@
+// Float GEMM, AVX2 + FMA: 6 x 16 tile (12 ymm accumulators).
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+
+#include <simde/x86/fma.h>
+
+#include "kernels/registry.h"
+
+namespace bnn::kernels::avx2 {
+namespace {
+struct Ops {
+  using V = simde__m256;
+  static constexpr size_t kLanes = 8;
+  static V zero() { return simde_mm256_setzero_ps(); }
+  static V load(const float* p) { return simde_mm256_loadu_ps(p); }
+  static void store(float* p, V v) { simde_mm256_storeu_ps(p, v); }
+  static V bcast(float x) { return simde_mm256_set1_ps(x); }
+  static V madd(V acc, V a, V b) { return simde_mm256_fmadd_ps(a, b, acc); }
+  static V add(V a, V b) { return simde_mm256_add_ps(a, b); }
+};
+}  // namespace
+
+constexpr int kMR = 6;
+constexpr int kNV = 2;
+constexpr size_t kKC = 256;
+constexpr size_t kMC = 120;
+constexpr size_t kNC = 1024;
+#include "kernels/sgemm/sgemm_impl.h"
+
+}  // namespace bnn::kernels::avx2

@@ -1,0 +1,147 @@
+// The float GEMM driver (packed panels, register-blocked micro-kernel), written once against a
+// small `Ops` interface each ISA source defines (float vector, broadcast, multiply-add). Include
+// it inside the ISA's own namespace after `Ops`, kMR, kNV, kKC, kMC, kNC; everything here has
+// internal linkage. No include guard on purpose.
+//
+// Goto/BLIS loop nest: for each NC-wide column block and KC-deep slice, op(B) is packed into
+// kNR-wide panels (k-major), then for each MC-row block op(A) (times alpha) into kMR-high panels;
+// the micro-kernel keeps a kMR x kNR tile of C in registers over the slice and adds it to C.
+// Every element of C sees the same sequence of operations whatever its position in a tile or
+// the block split, so results do not depend on how the work is divided between threads.
+namespace {
+
+#include "kernels/scratch.h"
+
+constexpr size_t kNR = static_cast<size_t>(kNV) * Ops::kLanes;
+static_assert(kMC % kMR == 0 && kNC % kNR == 0, "blocks must hold whole tiles");
+
+inline size_t min_of(size_t a, size_t b) { return a < b ? a : b; }
+
+template <int R>
+void micro_tile(size_t kc, const float* ap, const float* bp, float* c, size_t ldc, size_t nc) {
+  typename Ops::V acc[R][kNV];
+  for (int r = 0; r < R; ++r)
+    for (int j = 0; j < kNV; ++j) acc[r][j] = Ops::zero();
+  for (size_t k = 0; k < kc; ++k) {
+    typename Ops::V b[kNV];
+    for (int j = 0; j < kNV; ++j) b[j] = Ops::load(bp + k * kNR + j * Ops::kLanes);
+    for (int r = 0; r < R; ++r) {
+      const typename Ops::V a = Ops::bcast(ap[k * kMR + r]);
+      for (int j = 0; j < kNV; ++j) acc[r][j] = Ops::madd(acc[r][j], a, b[j]);
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    float* cr = c + r * ldc;
+    if (nc == kNR) {
+      for (int j = 0; j < kNV; ++j) {
+        float* p = cr + j * Ops::kLanes;
+        Ops::store(p, Ops::add(Ops::load(p), acc[r][j]));
+      }
+    } else {
+      float tmp[kNR];
+      for (int j = 0; j < kNV; ++j) Ops::store(tmp + j * Ops::kLanes, acc[r][j]);
+      for (size_t j = 0; j < nc; ++j) cr[j] += tmp[j];
+    }
+  }
+}
+
+template <int R>
+void micro_rows(size_t mr, size_t kc, const float* ap, const float* bp, float* c, size_t ldc,
+                size_t nc) {
+  if constexpr (R > 1) {
+    if (mr < static_cast<size_t>(R)) return micro_rows<R - 1>(mr, kc, ap, bp, c, ldc, nc);
+  }
+  micro_tile<R>(kc, ap, bp, c, ldc, nc);
+}
+
+// op(B)[pc.., jc..] (kc x nc) -> panels of kNR columns, k-major, zero-padded.
+void pack_b(bool trans_b, const float* B, size_t ldb, size_t pc, size_t kc, size_t jc, size_t nc,
+            float* out) {
+  for (size_t j0 = 0; j0 < nc; j0 += kNR) {
+    float* dst = out + j0 * kc;
+    const size_t nr = min_of(kNR, nc - j0);
+    if (!trans_b) {
+      const float* src = B + pc * ldb + jc + j0;
+      if (nr == kNR) {
+        for (size_t k = 0; k < kc; ++k)
+          for (size_t j = 0; j < kNR; ++j) dst[k * kNR + j] = src[k * ldb + j];
+      } else {
+        for (size_t k = 0; k < kc; ++k) {
+          for (size_t j = 0; j < nr; ++j) dst[k * kNR + j] = src[k * ldb + j];
+          for (size_t j = nr; j < kNR; ++j) dst[k * kNR + j] = 0.0f;
+        }
+      }
+    } else {  // op(B)(k, n) = B[n * ldb + k]: read along k, write strided.
+      const float* src = B + (jc + j0) * ldb + pc;
+      for (size_t j = 0; j < nr; ++j)
+        for (size_t k = 0; k < kc; ++k) dst[k * kNR + j] = src[j * ldb + k];
+      for (size_t j = nr; j < kNR; ++j)
+        for (size_t k = 0; k < kc; ++k) dst[k * kNR + j] = 0.0f;
+    }
+  }
+}
+
+// alpha * op(A)[ic.., pc..] (mc x kc) -> panels of kMR rows, k-major, zero-padded.
+void pack_a(bool trans_a, const float* A, size_t lda, size_t ic, size_t mc, size_t pc, size_t kc,
+            float alpha, float* out) {
+  for (size_t i0 = 0; i0 < mc; i0 += kMR) {
+    float* dst = out + i0 * kc;
+    const size_t mr = min_of(kMR, mc - i0);
+    if (trans_a) {  // op(A)(i, k) = A[k * lda + i]: rows of the panel are contiguous.
+      const float* src = A + pc * lda + ic + i0;
+      for (size_t k = 0; k < kc; ++k) {
+        for (size_t i = 0; i < mr; ++i) dst[k * kMR + i] = alpha * src[k * lda + i];
+        for (size_t i = mr; i < static_cast<size_t>(kMR); ++i) dst[k * kMR + i] = 0.0f;
+      }
+    } else {
+      const float* src = A + (ic + i0) * lda + pc;
+      for (size_t i = 0; i < mr; ++i)
+        for (size_t k = 0; k < kc; ++k) dst[k * kMR + i] = alpha * src[i * lda + k];
+      for (size_t i = mr; i < static_cast<size_t>(kMR); ++i)
+        for (size_t k = 0; k < kc; ++k) dst[k * kMR + i] = 0.0f;
+    }
+  }
+}
+
+void sgemm_driver(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, float alpha,
+                  const float* A, size_t lda, const float* B, size_t ldb, float beta, float* C,
+                  size_t ldc) {
+  for (size_t i = 0; i < M; ++i) {
+    float* c = C + i * ldc;
+    if (beta == 0.0f) {
+      for (size_t j = 0; j < N; ++j) c[j] = 0.0f;
+    } else if (beta != 1.0f) {
+      for (size_t j = 0; j < N; ++j) c[j] *= beta;
+    }
+  }
+  if (M == 0 || N == 0 || K == 0) return;
+  static thread_local Scratch a_scratch, b_scratch;
+  float* ap = static_cast<float*>(a_scratch.get(kMC * kKC * sizeof(float)));
+  float* bp = static_cast<float*>(b_scratch.get(kNC * kKC * sizeof(float)));
+  if (!ap || !bp) return;  // unreachable in practice (a few hundred KiB)
+  for (size_t jc = 0; jc < N; jc += kNC) {
+    const size_t nc = min_of(kNC, N - jc);
+    for (size_t pc = 0; pc < K; pc += kKC) {
+      const size_t kc = min_of(kKC, K - pc);
+      pack_b(trans_b, B, ldb, pc, kc, jc, nc, bp);
+      for (size_t ic = 0; ic < M; ic += kMC) {
+        const size_t mc = min_of(kMC, M - ic);
+        pack_a(trans_a, A, lda, ic, mc, pc, kc, alpha, ap);
+        for (size_t jr = 0; jr < nc; jr += kNR) {
+          const size_t nr = min_of(kNR, nc - jr);
+          for (size_t ir = 0; ir < mc; ir += kMR) {
+            micro_rows<kMR>(min_of(kMR, mc - ir), kc, ap + ir * kc, bp + jr * kc,
+                            C + (ic + ir) * ldc + jc + jr, ldc, nr);
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void sgemm(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, float alpha, const float* A,
+           size_t lda, const float* B, size_t ldb, float beta, float* C, size_t ldc) {
+  sgemm_driver(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}

@@ -1,0 +1,145 @@
+#include "kernels/thread_pool.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+
+#if defined(__EMSCRIPTEN__) && !defined(__EMSCRIPTEN_PTHREADS__)
+#define BNN_POOL_THREADS 0
+#else
+#define BNN_POOL_THREADS 1
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+#endif
+
+namespace bnn::kernels {
+namespace {
+
+thread_local bool t_in_region = false;  // this thread is running tasks of a region
+
+void run_inline(size_t n, void (*fn)(void*, size_t), void* ctx) {
+  for (size_t i = 0; i < n; ++i) fn(ctx, i);
+}
+
+#if BNN_POOL_THREADS
+class Pool {
+ public:
+  ~Pool() { resize(1); }
+
+  void resize(int total) {
+    std::lock_guard<std::mutex> region(region_mu_);
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      stop_ = true;
+    }
+    cv_work_.notify_all();
+    for (auto& t : workers_) t.join();
+    workers_.clear();
+    stop_ = false;
+    // Workers start from the current generation: a region started right after this returns
+    // must not be mistaken for one they already ran.
+    const uint64_t gen = generation_;
+    for (int i = 1; i < total; ++i) workers_.emplace_back([this, gen] { worker(gen); });
+    threads_.store(total < 1 ? 1 : total);
+  }
+
+  int threads() const { return threads_.load(); }
+
+  void run(size_t n, void (*fn)(void*, size_t), void* ctx) {
+    if (n <= 1 || t_in_region || workers_.empty() || !region_mu_.try_lock()) {
+      run_inline(n, fn, ctx);
+      return;
+    }
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      fn_ = fn;
+      ctx_ = ctx;
+      n_ = n;
+      next_.store(0);
+      active_ = workers_.size();
+      ++generation_;
+    }
+    cv_work_.notify_all();
+    t_in_region = true;
+    run_tasks();
+    t_in_region = false;
+    {
+      std::unique_lock<std::mutex> lk(mu_);
+      cv_done_.wait(lk, [this] { return active_ == 0; });
+    }
+    region_mu_.unlock();
+  }
+
+ private:
+  void run_tasks() {
+    for (size_t i = next_.fetch_add(1); i < n_; i = next_.fetch_add(1)) fn_(ctx_, i);
+  }
+
+  void worker(uint64_t seen) {
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lk(mu_);
+        cv_work_.wait(lk, [&] { return stop_ || generation_ != seen; });
+        if (stop_) return;
+        seen = generation_;
+      }
+      t_in_region = true;
+      run_tasks();
+      t_in_region = false;
+      {
+        std::lock_guard<std::mutex> lk(mu_);
+        if (--active_ == 0) cv_done_.notify_one();
+      }
+    }
+  }
+
+  std::mutex region_mu_;  // one region at a time
+  std::mutex mu_;
+  std::condition_variable cv_work_, cv_done_;
+  std::vector<std::thread> workers_;
+  std::atomic<int> threads_{1};
+  bool stop_ = false;
+  uint64_t generation_ = 0;
+  void (*fn_)(void*, size_t) = nullptr;
+  void* ctx_ = nullptr;
+  size_t n_ = 0;
+  std::atomic<size_t> next_{0};
+  size_t active_ = 0;
+};
+
+Pool& pool() {
+  static Pool* p = new Pool();  // never destroyed: workers may outlive static destructors
+  return *p;
+}
+#endif
+
+}  // namespace
+
+void parallel_for(size_t n, void (*fn)(void* ctx, size_t i), void* ctx) {
+#if BNN_POOL_THREADS
+  pool().run(n, fn, ctx);
+#else
+  run_inline(n, fn, ctx);
+#endif
+}
+
+void pool_set_threads(int n) {
+#if BNN_POOL_THREADS
+  if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  pool().resize(n);
+#else
+  (void)n;
+#endif
+}
+
+int pool_threads() {
+#if BNN_POOL_THREADS
+  return pool().threads();
+#else
+  return 1;
+#endif
+}
+
+}  // namespace bnn::kernels

@@ -1,0 +1,91 @@
+// Every float-GEMM variant against the scalar oracle, all four transpose combinations, alpha and
+// beta, at sizes below, at and above the tiles (up to 8 x 32) and blocks (KC 256, MC 120/128,
+// NC 1024), with ragged tails. Tolerance: |got - ref| <= 1e-5 * (|beta c| + sum_k |alpha a b|)
+// + 1e-6, i.e. a few float rounding steps relative to the magnitude of the summed terms.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "kernels/kernels.h"
+#include "kernels_test_util.h"
+
+namespace {
+
+using bnn::kernels::SgemmVariant;
+
+struct Case {
+  size_t M, N, K;
+  float alpha, beta;
+};
+const Case kCases[] = {{1, 1, 1, 1, 0},      {3, 5, 7, 1, 0},      {8, 32, 16, 1, 1},
+                       {9, 33, 17, 0.5f, 2}, {6, 16, 255, 1, 0},  {13, 47, 257, -1, 0.25f},
+                       {130, 20, 40, 1, 0},  {17, 1030, 9, 1, 1}, {100, 65, 300, 1, 0}};
+
+std::vector<const SgemmVariant*> variants() {
+  size_t n = 0;
+  const SgemmVariant* v = bnn::kernels::sgemm_variants(&n);
+  std::vector<const SgemmVariant*> out;
+  for (size_t i = 0; i < n; ++i) out.push_back(v + i);
+  return out;
+}
+
+class SgemmVariants : public ::testing::TestWithParam<const SgemmVariant*> {
+ protected:
+  void SetUp() override {
+    const std::string why = bnn_test::skip_reason(GetParam()->name, GetParam()->features);
+    if (!why.empty()) GTEST_SKIP() << why;
+  }
+};
+
+TEST_P(SgemmVariants, MatchesScalarWithinTolerance) {
+  const SgemmVariant& v = *GetParam();
+  for (const Case& c : kCases) {
+    for (int t = 0; t < 4; ++t) {
+      const bool ta = t & 1, tb = t & 2;
+      const size_t lda = (ta ? c.M : c.K) + 1, ldb = (tb ? c.K : c.N) + 2, ldc = c.N + 3;
+      const auto A = bnn_test::random_floats((ta ? c.K : c.M) * lda, c.M * 3 + t, false);
+      const auto B = bnn_test::random_floats((tb ? c.N : c.K) * ldb, c.N * 5 + t, false);
+      const auto C0 = bnn_test::random_floats(c.M * ldc, c.K + t, false);
+      std::vector<float> ref = C0, got = C0;
+      bnn::kernels::scalar::sgemm(ta, tb, c.M, c.N, c.K, c.alpha, A.data(), lda, B.data(), ldb,
+                                  c.beta, ref.data(), ldc);
+      v.sgemm(ta, tb, c.M, c.N, c.K, c.alpha, A.data(), lda, B.data(), ldb, c.beta, got.data(),
+              ldc);
+      for (size_t i = 0; i < c.M; ++i) {
+        for (size_t j = 0; j < ldc; ++j) {
+          const size_t idx = i * ldc + j;
+          if (j >= c.N) {  // padding beyond N must be untouched
+            ASSERT_EQ(C0[idx], got[idx]);
+            continue;
+          }
+          double mag = std::fabs(c.beta * C0[idx]);
+          for (size_t k = 0; k < c.K; ++k) {
+            const float a = ta ? A[k * lda + i] : A[i * lda + k];
+            const float b = tb ? B[j * ldb + k] : B[k * ldb + j];
+            mag += std::fabs(c.alpha * a * b);
+          }
+          ASSERT_NEAR(ref[idx], got[idx], 1e-5 * mag + 1e-6)
+              << v.name << " M=" << c.M << " N=" << c.N << " K=" << c.K << " ta=" << ta
+              << " tb=" << tb << " at (" << i << "," << j << ")";
+        }
+      }
+    }
+  }
+}
+
+TEST_P(SgemmVariants, BetaZeroIgnoresNaNInC) {
+  const SgemmVariant& v = *GetParam();
+  const size_t M = 5, N = 9, K = 3;
+  const auto A = bnn_test::random_floats(M * K, 1), B = bnn_test::random_floats(K * N, 2);
+  std::vector<float> C(M * N, std::nanf("")), ref(M * N);
+  v.sgemm(false, false, M, N, K, 1.0f, A.data(), K, B.data(), N, 0.0f, C.data(), N);
+  bnn::kernels::scalar::sgemm(false, false, M, N, K, 1.0f, A.data(), K, B.data(), N, 0.0f,
+                              ref.data(), N);
+  for (size_t i = 0; i < M * N; ++i) ASSERT_NEAR(ref[i], C[i], 1e-5) << v.name;
+}
+
+INSTANTIATE_TEST_SUITE_P(All, SgemmVariants, ::testing::ValuesIn(variants()),
+                         [](const auto& info) { return std::string(info.param->name); });
+
+}  // namespace
