@@ -188,7 +188,7 @@ TEST(Optimizers, FlipRatioCountsSignChanges) {
   ModelPtr m = make_model(R"({"input_shape": [3], "layers": [
       {"type": "dense", "units": 2, "use_bias": false,
        "kernel_quantizer": {"type": "sign", "ste": "identity"}}],
-    "loss": "cross_entropy", "optimizer": {"type": "sgd", "learning_rate": 1.0}})");
+    "loss": "cross_entropy", "optimizer": {"type": "sgd", "learning_rate": 10.0}})");
   set_tensor(m, "layers.0.kernel", kW0);
   ASSERT_EQ(bnn_model_train_step(m, kX, kY, kBatch, nullptr), BNN_STATUS_OK);
   const std::vector<float> w1 = get_tensor(m, "layers.0.kernel");

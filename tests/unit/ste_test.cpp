@@ -16,7 +16,7 @@ std::vector<float> step_deltas(const std::string& ste, float clip, const std::ve
       {"type": "dense", "units": )" + std::to_string(w0.size()) + R"(, "use_bias": false,
        "kernel_quantizer": {"type": "sign", "ste": ")" + ste + R"(", "clip": )" +
                           std::to_string(clip) + R"(}}],
-    "loss": "square_hinge", "optimizer": {"type": "sgd", "learning_rate": 0.01}})";
+    "loss": "cross_entropy", "optimizer": {"type": "sgd", "learning_rate": 0.01}})";
   ModelPtr m = make_model(doc);
   set_tensor(m, "layers.0.kernel", w0);
   const float x = 1.0f;
@@ -111,7 +111,7 @@ TEST(Ste, ConfigureSwitchesSteBetweenSteps) {
   std::string doc = R"({"input_shape": [1], "layers": [
       {"type": "dense", "units": 2, "use_bias": false,
        "kernel_quantizer": {"type": "sign", "ste": "identity"}}],
-    "loss": "square_hinge", "optimizer": {"type": "sgd", "learning_rate": 0.01}})";
+    "loss": "cross_entropy", "optimizer": {"type": "sgd", "learning_rate": 0.01}})";
   ModelPtr m = make_model(doc);
   set_tensor(m, "layers.0.kernel", w0);
   ASSERT_EQ(bnn_model_configure(m, R"({"kernel_ste": "clipped"})"), BNN_STATUS_OK);
