@@ -4,8 +4,8 @@
  *       trains on N samples (raw little-endian float32 / int32 files), saves, writes the logits of X
  *   native_tool predict MODEL.bnn X.f32 N LOGITS.f32
  *       loads a model (e.g. saved by the wasm build) and writes its logits of X
- *   native_tool bench DOC.json BATCH SECONDS
- *       trains on random data for about SECONDS and prints "samples_per_second <v> isa <name>"
+ *   native_tool bench DOC.json BATCH SECONDS [THREADS]
+ *       trains on random data for about SECONDS and prints "samples_per_second <v> isa <name> ..."
  * Exit status 0 on success; failures print the library's message. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,7 +86,8 @@ int main(int argc, char** argv) {
     free(x);
     return 0;
   }
-  if (argc == 5 && strcmp(argv[1], "bench") == 0) {
+  if ((argc == 5 || argc == 6) && strcmp(argv[1], "bench") == 0) {
+    if (argc == 6) check(bnn_set_num_threads(atoi(argv[5])), NULL, "set_num_threads");
     size_t size;
     char* doc = read_file(argv[2], &size);
     bnn_model* m = NULL;
@@ -115,6 +116,6 @@ int main(int argc, char** argv) {
     return 0;
   }
   fprintf(stderr, "usage: native_tool train DOC X Y N EPOCHS BATCH OUT.bnn LOGITS | predict MODEL X N LOGITS | "
-                  "bench DOC BATCH SECONDS\n");
+                  "bench DOC BATCH SECONDS [THREADS]\n");
   return 2;
 }
