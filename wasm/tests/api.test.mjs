@@ -2,7 +2,27 @@
 // Run: BNN_WASM_DIR=<wasm/build.sh output> node --no-experimental-fetch --test wasm/tests/
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadBnn, synthetic, smallMlp, train } from './helpers.mjs';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { loadBnn, synthetic, smallMlp, train, wasmDir } from './helpers.mjs';
+
+test('a model garbage-collected without free() is reported (FinalizationRegistry)', () => {
+  const url = pathToFileURL(path.join(wasmDir(), 'bnn.mjs')).href;
+  const code = `
+    const { default: createBnn } = await import(${JSON.stringify(url)});
+    const bnn = await createBnn({ flavour: 'scalar' });
+    (() => { bnn.Model.fromJSON(${JSON.stringify(JSON.stringify(smallMlp()))}); })();
+    for (let i = 0; i < 20; ++i) { globalThis.gc(); await new Promise((r) => setTimeout(r, 20)); }
+    const kept = bnn.Model.fromJSON(${JSON.stringify(JSON.stringify(smallMlp()))});
+    kept.free();
+    for (let i = 0; i < 5; ++i) { globalThis.gc(); await new Promise((r) => setTimeout(r, 20)); }`;
+  const r = spawnSync(process.execPath, ['--expose-gc', '--no-experimental-fetch', '--input-type=module', '-e', code],
+    { encoding: 'utf8', timeout: 60000 });
+  assert.equal(r.status, 0, r.stderr);
+  const warnings = r.stderr.split('\n').filter((l) => l.includes('garbage-collected without free()'));
+  assert.equal(warnings.length, 1, r.stderr);
+});
 
 for (const flavour of ['simd', 'scalar']) {
   describe(`wasm API (${flavour})`, () => {
