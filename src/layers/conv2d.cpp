@@ -13,6 +13,7 @@
 // tap is +-1, Larq's pad_values=1), but it applies in full-precision layers as well: there the
 // padded taps are the constant pad_value too. Padded taps never receive a gradient.
 #include <cmath>
+#include <cstring>
 
 #include "core/rng.h"
 #include "kernels/kernels.h"
@@ -46,6 +47,16 @@ class Conv2d : public Layer {
     if (r.has("input_quantizer")) iq_ = Quantizer::from_json(r.at("input_quantizer"));
     if (r.has("kernel_quantizer")) kq_ = Quantizer::from_json(r.at("kernel_quantizer"));
     k_ = g_.kh * g_.kw * g_.c;
+    // One sample's im2col matrix (positions x window) is the least a chunk holds, and the border
+    // search visits every (position, tap): bound both before allocating anything.
+    if (g_.positions() * k_ > (size_t{1} << 28))
+      r.error(BNN_STATUS_OUT_OF_RANGE, "kernel_size",
+              std::to_string(g_.positions()) + " positions x " + std::to_string(k_) +
+                  " window values per sample exceeds the limit of 2^28");
+    if (g_.positions() * f_ > (size_t{1} << 26))
+      r.error(BNN_STATUS_OUT_OF_RANGE, "filters",
+              "output of " + std::to_string(g_.positions() * f_) +
+                  " values per sample exceeds the limit of 2^26");
     if (k_ * f_ > (size_t{1} << 28))
       r.error(BNN_STATUS_OUT_OF_RANGE, "filters", "kernel of " + std::to_string(k_ * f_) +
                                                       " weights exceeds the limit of 2^28");
@@ -86,7 +97,6 @@ class Conv2d : public Layer {
       sign_forward(w, wq_.data(), wq_.size());
       w = wq_.data();
     }
-    col_.resize(chunk * P * k_);
     if (qin && qk) {
       binary_forward(x, y, batch, chunk);
     } else {
@@ -96,6 +106,7 @@ class Conv2d : public Layer {
         sign_forward(x, xq_.data(), xq_.size());
         xin = xq_.data();
       }
+      col_.resize(chunk * P * k_);
       for (size_t b0 = 0; b0 < batch; b0 += chunk) {
         const size_t nb = std::min(chunk, batch - b0);
         for (size_t s = 0; s < nb; ++s) im2col(xin + (b0 + s) * n_in, g_, pad_, &col_[s * P * k_]);
@@ -173,17 +184,57 @@ class Conv2d : public Layer {
       }
   }
 
+  // im2col on packed pixels (C a multiple of 64): a row is the taps' words in (ky, kx) order,
+  // the same bit order as pack_rows on the float im2col row. Padded taps: pad_value -1 is all
+  // ones; 0 and +1 are zeros (+1; pad_value 0 is corrected afterwards).
+  void im2col_bits(const uint64_t* pix, uint64_t* rows) const {
+    const size_t cw = g_.c / 64, words = g_.kh * g_.kw * cw;
+    const uint64_t pad_bits = pad_ < 0.0f ? ~uint64_t{0} : 0;
+    for (size_t oy = 0; oy < g_.oh; ++oy)
+      for (size_t ox = 0; ox < g_.ow; ++ox) {
+        uint64_t* row = rows + (oy * g_.ow + ox) * words;
+        for (size_t ky = 0; ky < g_.kh; ++ky) {
+          const long iy = g_.y0(oy) + static_cast<long>(ky);
+          for (size_t kx = 0; kx < g_.kw; ++kx) {
+            const long ix = g_.x0(ox) + static_cast<long>(kx);
+            uint64_t* dst = row + (ky * g_.kw + kx) * cw;
+            if (iy < 0 || iy >= static_cast<long>(g_.h) || ix < 0 || ix >= static_cast<long>(g_.w))
+              std::fill(dst, dst + cw, pad_bits);
+            else
+              std::memcpy(dst, pix + (static_cast<size_t>(iy) * g_.w + ix) * cw, cw * sizeof(uint64_t));
+          }
+        }
+      }
+  }
+
   void binary_forward(const float* x, float* y, size_t batch, size_t chunk) {
     const size_t P = g_.positions(), n_in = in_.numel(), words = kernels::packed_words(k_);
     wbits_.resize(f_ * words);
     kernels::pack_cols(kernel_->value.data(), k_, f_, f_, wbits_.data());
-    xbits_.resize(chunk * P * words);
-    for (size_t b0 = 0; b0 < batch; b0 += chunk) {
-      const size_t nb = std::min(chunk, batch - b0);
-      // Raw x: packing takes the sign (sign(0) = +1, bit 0), so no separate sign pass.
-      for (size_t s = 0; s < nb; ++s) im2col(x + (b0 + s) * n_in, g_, pad_, &col_[s * P * k_]);
-      kernels::pack_rows(col_.data(), nb * P, k_, k_, xbits_.data());
-      kernels::bgemm(nb * P, f_, k_, xbits_.data(), wbits_.data(), y + b0 * P * f_, f_);
+    if (g_.c % 64 == 0) {
+      // Channels fill whole words: pack each image once, then build the im2col rows from words
+      // (no float column matrix; chunks can be as large as the bit budget allows).
+      chunk = std::max<size_t>(1, std::min(batch, kColBudget / std::max<size_t>(1, P * words)));
+      xbits_.resize(chunk * P * words);
+      pix_.resize(g_.h * g_.w * (g_.c / 64));
+      for (size_t b0 = 0; b0 < batch; b0 += chunk) {
+        const size_t nb = std::min(chunk, batch - b0);
+        for (size_t s = 0; s < nb; ++s) {
+          kernels::pack_rows(x + (b0 + s) * n_in, g_.h * g_.w, g_.c, g_.c, pix_.data());
+          im2col_bits(pix_.data(), &xbits_[s * P * words]);
+        }
+        kernels::bgemm(nb * P, f_, k_, xbits_.data(), wbits_.data(), y + b0 * P * f_, f_);
+      }
+    } else {
+      col_.resize(chunk * P * k_);
+      xbits_.resize(chunk * P * words);
+      for (size_t b0 = 0; b0 < batch; b0 += chunk) {
+        const size_t nb = std::min(chunk, batch - b0);
+        // Raw x: packing takes the sign (sign(0) = +1, bit 0), so no separate sign pass.
+        for (size_t s = 0; s < nb; ++s) im2col(x + (b0 + s) * n_in, g_, pad_, &col_[s * P * k_]);
+        kernels::pack_rows(col_.data(), nb * P, k_, k_, xbits_.data());
+        kernels::bgemm(nb * P, f_, k_, xbits_.data(), wbits_.data(), y + b0 * P * f_, f_);
+      }
     }
     if (pad_ != 0.0f || border_.empty()) return;
     // Padded zeros were counted as +1: subtract sum_c sign(w[t][c][o]) of every padded tap t.
@@ -223,7 +274,7 @@ class Conv2d : public Layer {
   std::vector<Border> border_;
   std::vector<size_t> border_taps_;
   std::vector<float> wq_, xq_, col_, dcol_, tap_sum_, corr_;
-  std::vector<uint64_t> xbits_, wbits_;
+  std::vector<uint64_t> xbits_, wbits_, pix_;
 };
 
 }  // namespace

@@ -154,8 +154,9 @@ TEST(ConvApi, TensorLayoutAndInit) {
 TEST(ConvApi, PackedBinaryConvIsExact) {
   const Geometry cases[] = {
       {7, 5, 3, 3, 3, 1, 1, 5, true},   {7, 5, 3, 3, 3, 1, 1, 5, false},
-      {6, 7, 67, 3, 3, 2, 2, 9, true},  {9, 8, 130, 3, 2, 2, 1, 3, true},
+      {6, 7, 67, 3, 3, 2, 2, 9, true},  {7, 6, 130, 3, 2, 2, 1, 3, true},
       {5, 5, 64, 5, 5, 1, 1, 66, true}, {8, 6, 1, 3, 3, 2, 2, 4, false},
+      {6, 5, 128, 3, 3, 2, 2, 7, true}, {4, 5, 64, 2, 3, 1, 1, 65, false},  // packed-pixel path
       {3, 3, 2, 4, 4, 1, 1, 2, true},   // window larger than the image with "same"
   };
   const std::string previous = bnn_get_isa();
@@ -172,7 +173,7 @@ TEST(ConvApi, PackedBinaryConvIsExact) {
         for (size_t o = 0; o < g.f; ++o) bias[o] = 0.5f * static_cast<float>(o);
         set_tensor(m, "layers.0.kernel", k);
         set_tensor(m, "layers.0.bias", bias);
-        const size_t batch = 3, n_in = g.h * g.w * g.c;
+        const size_t batch = 2, n_in = g.h * g.w * g.c;
         std::vector<float> x = random_vec(batch * n_in, 23);
         for (size_t i = 0; i < x.size(); i += 7) x[i] = 0.0f;  // sign(0) = +1
         std::vector<float> y(batch * g.oh() * g.ow() * g.f);
