@@ -1,6 +1,9 @@
 #include "optim/optimizer.h"
 
+#include <algorithm>
 #include <cmath>
+
+#include "kernels/thread_pool.h"
 
 namespace bnn {
 
@@ -183,76 +186,132 @@ size_t Optimizer::apply(const ParamSlot& p) {
   return run<true>(p, &finite);
 }
 
+namespace {
+
+// Constants of one update, shared by every element.
+struct UpdateConsts {
+  float lr, wd, mu, rho, eps, b1, b2, bc1, bc2, gamma, threshold;
+};
+
+// The element-wise update of one optimiser type on [begin, end). In the dry run (kCommit false)
+// nothing is written and the return value is 0 when every new value and state is finite; in the
+// commit it writes and returns the number of binary sign flips. One template per type keeps the
+// loops free of branches so that they vectorise.
+template <OptType T, bool kCommit>
+size_t update_range(float* w, const float* grad, float* s0, float* s1, const UpdateConsts& c,
+                    size_t begin, size_t end, bool count_flips, bool* finite) {
+  float poison = 0.0f;  // accumulates x * 0: NaN as soon as any x is NaN or Inf
+  size_t flips = 0;
+  for (size_t i = begin; i < end; ++i) {
+    const float wi = w[i];
+    const float g = grad[i] + (T == OptType::bop ? 0.0f : c.wd * wi);
+    float nw = wi, a = 0.0f, b = 0.0f;
+    if constexpr (T == OptType::sgd) {
+      nw = wi - c.lr * g;
+    } else if constexpr (T == OptType::momentum) {
+      a = c.mu * s0[i] + g;
+      nw = wi - c.lr * a;
+    } else if constexpr (T == OptType::nesterov) {
+      a = c.mu * s0[i] + g;
+      nw = wi - c.lr * (g + c.mu * a);
+    } else if constexpr (T == OptType::adagrad) {
+      a = s0[i] + g * g;
+      nw = wi - c.lr * g / (std::sqrt(a) + c.eps);
+    } else if constexpr (T == OptType::adadelta) {
+      a = c.rho * s0[i] + (1.0f - c.rho) * g * g;
+      const float delta = std::sqrt(s1[i] + c.eps) / std::sqrt(a + c.eps) * g;
+      b = c.rho * s1[i] + (1.0f - c.rho) * delta * delta;
+      nw = wi - c.lr * delta;
+    } else if constexpr (T == OptType::rmsprop) {
+      a = c.rho * s0[i] + (1.0f - c.rho) * g * g;
+      nw = wi - c.lr * g / (std::sqrt(a) + c.eps);
+    } else if constexpr (T == OptType::adam) {
+      a = c.b1 * s0[i] + (1.0f - c.b1) * g;
+      b = c.b2 * s1[i] + (1.0f - c.b2) * g * g;
+      nw = wi - c.lr * (a / c.bc1) / (std::sqrt(b / c.bc2) + c.eps);
+    } else {  // bop: flip when the gradient's moving average agrees in sign and exceeds threshold
+      a = (1.0f - c.gamma) * s0[i] + c.gamma * g;
+      const bool same_sign = (a > 0.0f && wi > 0.0f) || (a < 0.0f && wi < 0.0f);
+      nw = (std::fabs(a) > c.threshold && same_sign) ? -wi : wi;
+    }
+    constexpr int kSlots = T == OptType::sgd                                ? 0
+                           : (T == OptType::adadelta || T == OptType::adam) ? 2
+                                                                           : 1;
+    if constexpr (!kCommit) {
+      poison += nw * 0.0f + a * 0.0f + b * 0.0f;
+    } else {
+      flips += (nw < 0.0f) != (wi < 0.0f);
+      w[i] = nw;
+      if constexpr (kSlots >= 1) s0[i] = a;
+      if constexpr (kSlots >= 2) s1[i] = b;
+    }
+  }
+  if (!kCommit) *finite = poison == 0.0f;
+  return count_flips ? flips : 0;
+}
+
+template <bool kCommit>
+size_t update_dispatch(OptType t, float* w, const float* g, float* s0, float* s1,
+                       const UpdateConsts& c, size_t b, size_t e, bool flips, bool* finite) {
+  switch (t) {
+#define BNN_OPT_CASE_(T) \
+  case T: return update_range<T, kCommit>(w, g, s0, s1, c, b, e, flips, finite);
+    BNN_OPT_CASE_(OptType::sgd)
+    BNN_OPT_CASE_(OptType::momentum)
+    BNN_OPT_CASE_(OptType::nesterov)
+    BNN_OPT_CASE_(OptType::adagrad)
+    BNN_OPT_CASE_(OptType::adadelta)
+    BNN_OPT_CASE_(OptType::rmsprop)
+    BNN_OPT_CASE_(OptType::adam)
+    BNN_OPT_CASE_(OptType::bop)
+#undef BNN_OPT_CASE_
+  }
+  return 0;
+}
+
+}  // namespace
+
 template <bool kCommit>
 size_t Optimizer::run(const ParamSlot& p, bool* finite) {
   Tensor& t = *p.tensor;
   auto& s = slots(&t, slot_count(t.binary));
   const size_t n = t.numel();
+  UpdateConsts c;
+  c.lr = cfg_.learning_rate * p.lr_mult;
+  c.wd = cfg_.weight_decay;
+  c.mu = cfg_.momentum;
+  c.rho = cfg_.rho;
+  c.eps = cfg_.epsilon;
+  c.b1 = cfg_.beta1;
+  c.b2 = cfg_.beta2;
+  const double tt = static_cast<double>(t_ ? t_ : 1);
+  c.bc1 = static_cast<float>(1.0 - std::pow(static_cast<double>(cfg_.beta1), tt));
+  c.bc2 = static_cast<float>(1.0 - std::pow(static_cast<double>(cfg_.beta2), tt));
+  c.gamma = cfg_.gamma;
+  c.threshold = cfg_.threshold;
   float* w = t.value.data();
-  const float* grad = t.grad.data();
+  const float* g = t.grad.data();
   float* s0 = s.size() > 0 ? s[0].data() : nullptr;
   float* s1 = s.size() > 1 ? s[1].data() : nullptr;
-  const float lr = cfg_.learning_rate * p.lr_mult, wd = cfg_.weight_decay;
-  const float mu = cfg_.momentum, rho = cfg_.rho, eps = cfg_.epsilon;
-  const float b1 = cfg_.beta1, b2 = cfg_.beta2;
-  const double tt = static_cast<double>(t_ ? t_ : 1);
-  const float bc1 = static_cast<float>(1.0 - std::pow(static_cast<double>(b1), tt));
-  const float bc2 = static_cast<float>(1.0 - std::pow(static_cast<double>(b2), tt));
-  bool ok = true;
-  size_t flips = 0;
-  for (size_t i = 0; i < n; ++i) {
-    const float g = grad[i] + (cfg_.type == OptType::bop ? 0.0f : wd * w[i]);
-    float nw = w[i], a = 0.0f, b = 0.0f;
-    switch (cfg_.type) {
-      case OptType::sgd: nw = w[i] - lr * g; break;
-      case OptType::momentum:
-        a = mu * s0[i] + g;
-        nw = w[i] - lr * a;
-        break;
-      case OptType::nesterov:
-        a = mu * s0[i] + g;
-        nw = w[i] - lr * (g + mu * a);
-        break;
-      case OptType::adagrad:
-        a = s0[i] + g * g;
-        nw = w[i] - lr * g / (std::sqrt(a) + eps);
-        break;
-      case OptType::adadelta: {
-        a = rho * s0[i] + (1.0f - rho) * g * g;
-        const float delta = std::sqrt(s1[i] + eps) / std::sqrt(a + eps) * g;
-        b = rho * s1[i] + (1.0f - rho) * delta * delta;
-        nw = w[i] - lr * delta;
-        break;
-      }
-      case OptType::rmsprop:
-        a = rho * s0[i] + (1.0f - rho) * g * g;
-        nw = w[i] - lr * g / (std::sqrt(a) + eps);
-        break;
-      case OptType::adam: {
-        a = b1 * s0[i] + (1.0f - b1) * g;
-        b = b2 * s1[i] + (1.0f - b2) * g * g;
-        const float mhat = a / bc1, vhat = b / bc2;
-        nw = w[i] - lr * mhat / (std::sqrt(vhat) + eps);
-        break;
-      }
-      case OptType::bop: {
-        a = (1.0f - cfg_.gamma) * s0[i] + cfg_.gamma * g;
-        const bool same_sign = (a > 0.0f && w[i] > 0.0f) || (a < 0.0f && w[i] < 0.0f);
-        if (std::fabs(a) > cfg_.threshold && same_sign) nw = -w[i];
-        break;
-      }
-    }
-    if (!kCommit) {
-      ok = ok && std::isfinite(nw) && std::isfinite(a) && std::isfinite(b);
-      continue;
-    }
-    if (t.binary) flips += (nw < 0.0f) != (w[i] < 0.0f);
-    w[i] = nw;
-    if (s0) s0[i] = a;
-    if (s1) s1[i] = b;
+  // Fixed chunks, each written by one task: the result never depends on the thread count.
+  constexpr size_t kChunk = 1 << 14;
+  const size_t chunks = (n + kChunk - 1) / kChunk;
+  std::vector<size_t> flips(chunks, 0);
+  std::vector<char> ok(chunks, 1);
+  kernels::parallel_for(chunks, [&](size_t k) {
+    bool f = true;
+    flips[k] = update_dispatch<kCommit>(cfg_.type, w, g, s0, s1, c, k * kChunk,
+                                        std::min(n, (k + 1) * kChunk), t.binary, &f);
+    ok[k] = f;
+  });
+  size_t total = 0;
+  bool all_ok = true;
+  for (size_t k = 0; k < chunks; ++k) {
+    total += flips[k];
+    all_ok = all_ok && ok[k];
   }
-  *finite = ok;
-  return flips;
+  *finite = all_ok;
+  return total;
 }
 
 }  // namespace bnn
