@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 
+#include "core/memory_budget.h"
 #include "core/rng.h"
 
 namespace bnn {
@@ -14,10 +16,15 @@ const char* weight_clip_name(bnn_weight_clip m) {
 }
 
 bool all_finite(const float* v, size_t n) {
-  // Summing x*0 propagates NaN/Inf from any element and vectorises, unlike an early-exit loop.
-  float acc = 0.0f;
-  for (size_t i = 0; i < n; ++i) acc += v[i] * 0.0f;
-  return acc == 0.0f;
+  // An integer OR over "exponent all ones" (NaN or Inf): no early exit and no float reduction,
+  // so that it vectorises.
+  uint32_t bad = 0;
+  for (size_t i = 0; i < n; ++i) {
+    uint32_t bits;
+    std::memcpy(&bits, &v[i], sizeof bits);
+    bad |= static_cast<uint32_t>((bits & 0x7F800000u) == 0x7F800000u);
+  }
+  return bad == 0;
 }
 
 std::string layer_label(size_t i, const Layer& l) {
@@ -117,8 +124,13 @@ void validate_training(const JsonReader& r) {
 std::unique_ptr<Model> Model::from_json(const json& doc) {
   const JsonReader r(doc, "");
   r.allow_only({"input_shape", "layers", "loss", "optimizer", "weight_clip", "lr_scale", "seed",
-                "training", "quantize", "metadata"});
+                "training", "quantize", "metadata", "max_memory"});
   std::unique_ptr<Model> m(new Model());
+  // max_memory (bytes, optional): parameters are charged before they are allocated, the whole
+  // estimate (memory_needed) is checked once the layers are known.
+  m->max_memory_ = static_cast<uint64_t>(r.integer("max_memory", 0, 1, int64_t{1} << 53));
+  std::optional<MemoryBudget> budget;
+  if (m->max_memory_) budget.emplace(m->max_memory_, "max_memory");
   if (!r.has("input_shape"))
     r.error(BNN_STATUS_INVALID_ARGUMENT, "input_shape", "required key is missing");
   m->input_.dims = r.int_list("input_shape", 0, 1, 1 << 24);
@@ -169,6 +181,14 @@ std::unique_ptr<Model> Model::from_json(const json& doc) {
   m->layer_flips_.assign(m->layers_.size(), 0);
   m->layer_binary_.assign(m->layers_.size(), 0);
   for (size_t i = 0; i < m->layers_.size(); ++i) m->layer_binary_[i] = m->layers_[i]->binary_params();
+  if (m->max_memory_) {
+    const size_t batch = m->training_.is_object() ? m->training_.value("batch_size", size_t{100}) : 1;
+    try {
+      m->check_memory(batch);
+    } catch (const Error& e) {
+      r.error(e.status(), "max_memory", e.what());
+    }
+  }
   return m;
 }
 
@@ -185,6 +205,7 @@ json Model::document() const {
             {"seed", seed_}};
   if (!training_.is_null()) d["training"] = training_;
   if (!metadata_.is_null()) d["metadata"] = metadata_;
+  if (max_memory_) d["max_memory"] = max_memory_;
   return d;
 }
 
@@ -216,6 +237,26 @@ std::string Model::summary() const {
                 tot_bytes ? static_cast<double>((tot_f + tot_b) * 4) / tot_bytes : 0.0);
   s += line;
   return s;
+}
+
+uint64_t Model::memory_needed(size_t batch) const {
+  // Parameters with their gradients, an upper bound of the optimiser state (two slots per
+  // trainable value: Adam, AdaDelta), and per sample the input plus, per layer, its activation,
+  // its gradient and a cache of the same size (quantized copies, pooling indices).
+  uint64_t fixed = 0, per_sample = input_.numel();
+  for (const Tensor* t : tensors_) fixed += uint64_t{t->numel()} * (t->trainable ? 4 : 1);
+  for (const auto& l : layers_) per_sample += 3 * uint64_t{l->output_shape().numel()};
+  return (fixed + per_sample * batch) * sizeof(float);
+}
+
+void Model::check_memory(size_t batch) const {
+  if (!max_memory_) return;
+  const uint64_t need = memory_needed(batch);
+  if (need > max_memory_)
+    fail(BNN_STATUS_OUT_OF_MEMORY,
+         "the model needs about " + std::to_string(need) + " bytes for a batch of " +
+             std::to_string(batch) + " (parameters, optimiser state, activations), more than " +
+             "max_memory = " + std::to_string(max_memory_));
 }
 
 void Model::check_input(const float* x, size_t batch) const {
@@ -263,6 +304,7 @@ std::vector<Tensor*> Model::trainable() const {
 float Model::train_step(const float* x, const int32_t* labels, size_t batch) {
   check_input(x, batch);
   check_labels(labels, batch);
+  check_memory(batch);
   forward(x, batch, true);
   const size_t classes = output_size();
   grads_.resize(layers_.size());
@@ -320,6 +362,7 @@ void Model::apply_weight_clip() {
 void Model::predict(const float* x, size_t batch, float* logits) {
   check_input(x, batch);
   constexpr size_t kChunk = 500;
+  check_memory(std::min(kChunk, batch));
   const size_t classes = output_size();
   for (size_t b0 = 0; b0 < batch; b0 += kChunk) {
     const size_t nb = std::min(kChunk, batch - b0);
@@ -333,6 +376,7 @@ void Model::evaluate(const float* x, const int32_t* labels, size_t n, float* los
   check_input(x, n);
   check_labels(labels, n);
   constexpr size_t kChunk = 500;
+  check_memory(std::min(kChunk, n));
   const size_t classes = output_size();
   double loss = 0.0;
   size_t correct = 0;

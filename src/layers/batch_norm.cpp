@@ -57,6 +57,15 @@ class BatchNorm : public Layer {
         batch_var_[c] = static_cast<float>(var[c]);
         inv_std_[c] = static_cast<float>(1.0 / std::sqrt(var[c] + epsilon_));
       }
+      // What commit_state() would store must stay finite too (a batch of huge but finite
+      // activations has a variance beyond float): refuse the step now, before anything commits.
+      for (size_t c = 0; c < c_; ++c)
+        if (!std::isfinite(momentum_ * mean_->value[c] + (1.0f - momentum_) * batch_mean_[c]) ||
+            !std::isfinite(momentum_ * var_->value[c] + (1.0f - momentum_) * batch_var_[c]))
+          fail(BNN_STATUS_NUMERIC, var_->name.substr(0, var_->name.rfind('.')) +
+                                       " (batch_norm): the batch statistics of channel " +
+                                       std::to_string(c) +
+                                       " would make running_mean/running_var NaN or Inf");
       xhat_.resize(rows * c_);
       for (size_t r = 0; r < rows; ++r)
         for (size_t c = 0; c < c_; ++c)
@@ -88,14 +97,21 @@ class BatchNorm : public Layer {
     if (beta_)
       for (size_t c = 0; c < c_; ++c) beta_->grad[c] = static_cast<float>(sum_dy[c]);
     if (!dx) return;
+    // Per channel: dx = k (n dy - sum(dy) - xhat sum(dy xhat)), k = gamma inv_std / n; rows
+    // outer so that memory is read in order.
     const double n = static_cast<double>(rows);
+    std::vector<float> k(c_), mdy(c_), mdyx(c_);
     for (size_t c = 0; c < c_; ++c) {
-      const double k = g(c) * inv_std_[c] / n;
-      const double mdy = sum_dy[c], mdyx = sum_dy_xhat[c];
-      for (size_t r = 0; r < rows; ++r) {
-        const size_t i = r * c_ + c;
-        dx[i] = static_cast<float>(k * (n * dy[i] - mdy - xhat_[i] * mdyx));
-      }
+      k[c] = static_cast<float>(g(c) * inv_std_[c] / n);
+      mdy[c] = static_cast<float>(sum_dy[c]);
+      mdyx[c] = static_cast<float>(sum_dy_xhat[c]);
+    }
+    const float nf = static_cast<float>(n);
+    for (size_t r = 0; r < rows; ++r) {
+      const float* dyr = dy + r * c_;
+      const float* xr = xhat_.data() + r * c_;
+      float* dxr = dx + r * c_;
+      for (size_t c = 0; c < c_; ++c) dxr[c] = k[c] * (nf * dyr[c] - mdy[c] - xr[c] * mdyx[c]);
     }
   }
 

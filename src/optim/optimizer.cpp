@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "kernels/thread_pool.h"
 
@@ -188,6 +189,12 @@ size_t Optimizer::apply(const ParamSlot& p) {
 
 namespace {
 
+inline uint32_t non_finite(float x) {
+  uint32_t bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  return static_cast<uint32_t>((bits & 0x7F800000u) == 0x7F800000u);
+}
+
 // Constants of one update, shared by every element.
 struct UpdateConsts {
   float lr, wd, mu, rho, eps, b1, b2, bc1, bc2, gamma, threshold;
@@ -200,7 +207,7 @@ struct UpdateConsts {
 template <OptType T, bool kCommit>
 size_t update_range(float* w, const float* grad, float* s0, float* s1, const UpdateConsts& c,
                     size_t begin, size_t end, bool count_flips, bool* finite) {
-  float poison = 0.0f;  // accumulates x * 0: NaN as soon as any x is NaN or Inf
+  uint32_t bad = 0;  // OR of "exponent all ones" (NaN/Inf) over every new value: vectorises
   size_t flips = 0;
   for (size_t i = begin; i < end; ++i) {
     const float wi = w[i];
@@ -238,7 +245,7 @@ size_t update_range(float* w, const float* grad, float* s0, float* s1, const Upd
                            : (T == OptType::adadelta || T == OptType::adam) ? 2
                                                                            : 1;
     if constexpr (!kCommit) {
-      poison += nw * 0.0f + a * 0.0f + b * 0.0f;
+      bad |= non_finite(nw) | non_finite(a) | non_finite(b);
     } else {
       flips += (nw < 0.0f) != (wi < 0.0f);
       w[i] = nw;
@@ -246,7 +253,7 @@ size_t update_range(float* w, const float* grad, float* s0, float* s1, const Upd
       if constexpr (kSlots >= 2) s1[i] = b;
     }
   }
-  if (!kCommit) *finite = poison == 0.0f;
+  if (!kCommit) *finite = bad == 0;
   return count_flips ? flips : 0;
 }
 

@@ -75,8 +75,7 @@ void Quantizer::backward(const float* x, float* grad, size_t n) const {
   switch (ste) {
     case BNN_STE_IDENTITY: return;
     case BNN_STE_CLIPPED:
-      for (size_t i = 0; i < n; ++i)
-        if (!(std::fabs(x[i]) <= clip)) grad[i] = 0.0f;
+      for (size_t i = 0; i < n; ++i) grad[i] = std::fabs(x[i]) <= clip ? grad[i] : 0.0f;
       return;
     default:
       for (size_t i = 0; i < n; ++i) grad[i] *= derivative(x[i]);
