@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 
 #include "core/memory_budget.h"
 #include "core/rng.h"
@@ -320,43 +321,47 @@ float Model::train_step(const float* x, const int32_t* labels, size_t batch) {
       dx = grads_[i - 1].data();
     }
     l.backward(i ? acts_[i - 1].data() : x, acts_[i].data(), grads_[i].data(), dx, batch);
-    bool ok = !dx || all_finite(dx, grads_[i - 1].size());
-    for (Tensor* t : l.tensors())
-      if (t->trainable) ok = ok && all_finite(t->grad.data(), t->grad.size());
-    if (!ok)
+    // Parameter gradients are checked by the staged update below (a NaN/Inf gradient makes a
+    // non-finite new value); the input gradient is checked here to name the layer.
+    if (dx && !all_finite(dx, grads_[i - 1].size()))
       fail(BNN_STATUS_NUMERIC, layer_label(i, l) + " produced NaN or Inf gradients");
   }
-  // Commit: dry-run every update, then apply. Nothing has changed until here.
-  const std::vector<Tensor*> params = trainable();
+  // Stage every update (new weights, clipped, and state in shadow buffers), then swap them in.
+  // Nothing visible has changed until the commit loop.
   auto lr_mult = [&](const Tensor* t) {
     return (lr_scale_ == BNN_LR_SCALE_GLOROT && t->binary) ? 1.0f / t->glorot_h : 1.0f;
   };
   optimizer_->begin_step();
-  for (Tensor* t : params)
-    if (!optimizer_->check({t, lr_mult(t)})) {
-      optimizer_->cancel_step();
-      fail(BNN_STATUS_NUMERIC, "the update of " + t->name + " would produce NaN or Inf");
+  std::vector<size_t> flips(layers_.size(), 0);
+  for (size_t i = 0; i < layers_.size(); ++i)
+    for (Tensor* t : layers_[i]->tensors()) {
+      if (!t->trainable) continue;
+      size_t f = 0;
+      if (!optimizer_->stage({t, lr_mult(t)}, clip_bound(*t), &f)) {
+        optimizer_->cancel_step();
+        if (!all_finite(t->grad.data(), t->grad.size()))
+          fail(BNN_STATUS_NUMERIC, layer_label(i, *layers_[i]) + " produced NaN or Inf gradients (" +
+                                       t->name + ")");
+        fail(BNN_STATUS_NUMERIC, "the update of " + t->name + " would produce NaN or Inf");
+      }
+      flips[i] += f;
     }
-  std::fill(layer_flips_.begin(), layer_flips_.end(), 0);
   for (size_t i = 0; i < layers_.size(); ++i) {
     for (Tensor* t : layers_[i]->tensors())
-      if (t->trainable) layer_flips_[i] += optimizer_->apply({t, lr_mult(t)});
+      if (t->trainable) optimizer_->commit({t, lr_mult(t)});
     layers_[i]->commit_state();
   }
-  apply_weight_clip();
+  layer_flips_ = flips;
   ++steps_;
   last_accuracy_ = static_cast<float>(
       static_cast<double>(count_correct(acts_.back().data(), labels, batch, classes)) / batch);
   return static_cast<float>(loss);
 }
 
-void Model::apply_weight_clip() {
-  if (weight_clip_.mode == BNN_WEIGHT_CLIP_NONE) return;
-  for (Tensor* t : tensors_) {
-    if (!t->binary) continue;
-    const float h = weight_clip_.mode == BNN_WEIGHT_CLIP_FIXED ? weight_clip_.value : t->glorot_h;
-    for (float& w : t->value) w = std::min(h, std::max(-h, w));
-  }
+float Model::clip_bound(const Tensor& t) const {
+  if (!t.binary || weight_clip_.mode == BNN_WEIGHT_CLIP_NONE)
+    return std::numeric_limits<float>::infinity();
+  return weight_clip_.mode == BNN_WEIGHT_CLIP_FIXED ? weight_clip_.value : t.glorot_h;
 }
 
 void Model::predict(const float* x, size_t batch, float* logits) {

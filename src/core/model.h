@@ -74,9 +74,14 @@ class Model {
   Model() = default;
   void check_input(const float* x, size_t batch) const;
   void check_labels(const int32_t* labels, size_t batch) const;
+  // max_memory: the bytes a step on `batch` samples needs (an estimate), and the check that
+  // refuses with OUT_OF_MEMORY before allocating when it exceeds max_memory_ (0 = no cap).
+  uint64_t memory_needed(size_t batch) const;
+  void check_memory(size_t batch) const;
   void forward(const float* x, size_t batch, bool training);
   std::vector<Tensor*> trainable() const;
-  void apply_weight_clip();
+  // Weight clipping bound of a tensor after each update (infinity: none).
+  float clip_bound(const Tensor& t) const;
   Optimizer& optimizer() const { return *optimizer_; }
 
   Shape input_;
@@ -92,6 +97,7 @@ class Model {
   json metadata_;  // free-form, travels with the model
   float bn_momentum_ = -1.0f;  // set for every batch-norm layer at once (-1: never set so)
   uint64_t steps_ = 0;
+  uint64_t max_memory_ = 0;
   float last_accuracy_ = 0.0f;
   std::vector<size_t> layer_flips_, layer_binary_;
   std::vector<std::vector<float>> acts_, grads_;

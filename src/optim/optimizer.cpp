@@ -174,17 +174,24 @@ std::vector<Optimizer::StateBuffer> Optimizer::state_buffers(const std::vector<T
   return out;
 }
 
-bool Optimizer::check(const ParamSlot& p) {
-  if (cfg_.type == OptType::bop && !p.tensor->binary) return fallback_->check(p);
-  bool finite = true;
-  run<false>(p, &finite);
-  return finite;
+bool Optimizer::stage(const ParamSlot& p, float clip, size_t* flips) {
+  if (cfg_.type == OptType::bop && !p.tensor->binary) return fallback_->stage(p, clip, flips);
+  return run(p, clip, flips);
 }
 
-size_t Optimizer::apply(const ParamSlot& p) {
-  if (cfg_.type == OptType::bop && !p.tensor->binary) return fallback_->apply(p);
-  bool finite = true;
-  return run<true>(p, &finite);
+void Optimizer::commit(const ParamSlot& p) {
+  if (cfg_.type == OptType::bop && !p.tensor->binary) return fallback_->commit(p);
+  Tensor& t = *p.tensor;
+  auto& s = slots(&t, slot_count(t.binary));
+  auto& sh = shadow(&t, s.size());
+  t.value.swap(sh[0]);
+  for (size_t k = 0; k < s.size(); ++k) s[k].swap(sh[k + 1]);
+}
+
+std::vector<std::vector<float>>& Optimizer::shadow(const Tensor* t, size_t n) {
+  auto& sh = shadow_[t->name];
+  if (sh.size() != n + 1) sh.assign(n + 1, std::vector<float>(t->numel(), 0.0f));
+  return sh;
 }
 
 namespace {
@@ -197,17 +204,21 @@ inline uint32_t non_finite(float x) {
 
 // Constants of one update, shared by every element.
 struct UpdateConsts {
-  float lr, wd, mu, rho, eps, b1, b2, bc1, bc2, gamma, threshold;
+  float lr, wd, mu, rho, eps, b1, b2, bc1, bc2, gamma, threshold, clip;
 };
 
 // The element-wise update of one optimiser type on [begin, end). In the dry run (kCommit false)
 // nothing is written and the return value is 0 when every new value and state is finite; in the
 // commit it writes and returns the number of binary sign flips. One template per type keeps the
 // loops free of branches so that they vectorise.
-template <OptType T, bool kCommit>
-size_t update_range(float* w, const float* grad, float* s0, float* s1, const UpdateConsts& c,
-                    size_t begin, size_t end, bool count_flips, bool* finite) {
+template <OptType T>
+size_t update_range(const float* __restrict w, const float* __restrict grad,
+                    const float* __restrict s0, const float* __restrict s1,
+                    float* __restrict out_w, float* __restrict out_s0, float* __restrict out_s1,
+                    const UpdateConsts& c, size_t begin, size_t end, bool count_flips,
+                    bool* finite) {
   uint32_t bad = 0;  // OR of "exponent all ones" (NaN/Inf) over every new value: vectorises
+  const float clip = c.clip;
   size_t flips = 0;
   for (size_t i = begin; i < end; ++i) {
     const float wi = w[i];
@@ -244,25 +255,23 @@ size_t update_range(float* w, const float* grad, float* s0, float* s1, const Upd
     constexpr int kSlots = T == OptType::sgd                                ? 0
                            : (T == OptType::adadelta || T == OptType::adam) ? 2
                                                                            : 1;
-    if constexpr (!kCommit) {
-      bad |= non_finite(nw) | non_finite(a) | non_finite(b);
-    } else {
-      flips += (nw < 0.0f) != (wi < 0.0f);
-      w[i] = nw;
-      if constexpr (kSlots >= 1) s0[i] = a;
-      if constexpr (kSlots >= 2) s1[i] = b;
-    }
+    nw = nw > clip ? clip : (nw < -clip ? -clip : nw);  // weight clipping (inf when off)
+    bad |= non_finite(nw) | non_finite(a) | non_finite(b);
+    flips += (nw < 0.0f) != (wi < 0.0f);
+    out_w[i] = nw;
+    if constexpr (kSlots >= 1) out_s0[i] = a;
+    if constexpr (kSlots >= 2) out_s1[i] = b;
   }
-  if (!kCommit) *finite = bad == 0;
+  *finite = bad == 0;
   return count_flips ? flips : 0;
 }
 
-template <bool kCommit>
-size_t update_dispatch(OptType t, float* w, const float* g, float* s0, float* s1,
-                       const UpdateConsts& c, size_t b, size_t e, bool flips, bool* finite) {
+size_t update_dispatch(OptType t, const float* w, const float* g, const float* s0,
+                       const float* s1, float* ow, float* os0, float* os1, const UpdateConsts& c,
+                       size_t b, size_t e, bool flips, bool* finite) {
   switch (t) {
 #define BNN_OPT_CASE_(T) \
-  case T: return update_range<T, kCommit>(w, g, s0, s1, c, b, e, flips, finite);
+  case T: return update_range<T>(w, g, s0, s1, ow, os0, os1, c, b, e, flips, finite);
     BNN_OPT_CASE_(OptType::sgd)
     BNN_OPT_CASE_(OptType::momentum)
     BNN_OPT_CASE_(OptType::nesterov)
@@ -278,10 +287,10 @@ size_t update_dispatch(OptType t, float* w, const float* g, float* s0, float* s1
 
 }  // namespace
 
-template <bool kCommit>
-size_t Optimizer::run(const ParamSlot& p, bool* finite) {
+bool Optimizer::run(const ParamSlot& p, float clip, size_t* flips_out) {
   Tensor& t = *p.tensor;
   auto& s = slots(&t, slot_count(t.binary));
+  auto& sh = shadow(&t, s.size());
   const size_t n = t.numel();
   UpdateConsts c;
   c.lr = cfg_.learning_rate * p.lr_mult;
@@ -296,10 +305,14 @@ size_t Optimizer::run(const ParamSlot& p, bool* finite) {
   c.bc2 = static_cast<float>(1.0 - std::pow(static_cast<double>(cfg_.beta2), tt));
   c.gamma = cfg_.gamma;
   c.threshold = cfg_.threshold;
-  float* w = t.value.data();
+  c.clip = clip;
+  const float* w = t.value.data();
   const float* g = t.grad.data();
-  float* s0 = s.size() > 0 ? s[0].data() : nullptr;
-  float* s1 = s.size() > 1 ? s[1].data() : nullptr;
+  const float* s0 = s.size() > 0 ? s[0].data() : nullptr;
+  const float* s1 = s.size() > 1 ? s[1].data() : nullptr;
+  float* ow = sh[0].data();
+  float* os0 = s.size() > 0 ? sh[1].data() : nullptr;
+  float* os1 = s.size() > 1 ? sh[2].data() : nullptr;
   // Fixed chunks, each written by one task: the result never depends on the thread count.
   constexpr size_t kChunk = 1 << 14;
   const size_t chunks = (n + kChunk - 1) / kChunk;
@@ -307,8 +320,8 @@ size_t Optimizer::run(const ParamSlot& p, bool* finite) {
   std::vector<char> ok(chunks, 1);
   kernels::parallel_for(chunks, [&](size_t k) {
     bool f = true;
-    flips[k] = update_dispatch<kCommit>(cfg_.type, w, g, s0, s1, c, k * kChunk,
-                                        std::min(n, (k + 1) * kChunk), t.binary, &f);
+    flips[k] = update_dispatch(cfg_.type, w, g, s0, s1, ow, os0, os1, c, k * kChunk,
+                               std::min(n, (k + 1) * kChunk), t.binary, &f);
     ok[k] = f;
   });
   size_t total = 0;
@@ -317,8 +330,8 @@ size_t Optimizer::run(const ParamSlot& p, bool* finite) {
     total += flips[k];
     all_ok = all_ok && ok[k];
   }
-  *finite = all_ok;
-  return total;
+  *flips_out = total;
+  return all_ok;
 }
 
 }  // namespace bnn

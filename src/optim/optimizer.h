@@ -1,7 +1,8 @@
 // Optimisers of the four families the study compares (SGD; momentum/Nesterov; AdaGrad/AdaDelta/
 // RMSProp; Adam) with PyTorch's update rules, plus Bop (Helwegen et al. 2019, as in Larq).
-// Updates are element-wise and run in two passes per tensor: a dry run that checks the result
-// stays finite, then the commit. So a step either fully succeeds or changes nothing.
+// Updates are element-wise and staged: stage() writes the new weights and state of a tensor into
+// shadow buffers (checking that they are finite), commit() swaps them in. So a step either fully
+// succeeds or changes nothing, at the memory traffic of a single in-place pass.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -46,12 +47,14 @@ class Optimizer {
 
   // Advances the step counter (bias correction) for the update about to be applied.
   void begin_step();
-  // Undoes begin_step() when the step was abandoned before any apply().
+  // Undoes begin_step() when the step was abandoned before any commit().
   void cancel_step();
-  // Would the update of this tensor keep every value and state finite? Writes nothing.
-  bool check(const ParamSlot& p);
-  // Applies the update; returns the number of sign flips for binary tensors.
-  size_t apply(const ParamSlot& p);
+  // Computes the update of a tensor into shadow buffers, the new weights clipped to
+  // [-clip, clip]. Returns false when a new value or state is NaN/Inf. *flips: sign changes
+  // (binary tensors). Nothing visible changes.
+  bool stage(const ParamSlot& p, float clip, size_t* flips);
+  // Makes the staged update of the tensor current (O(1) buffer swaps).
+  void commit(const ParamSlot& p);
 
   // State for save/load: named float buffers and step counters.
   struct StateBuffer {
@@ -63,14 +66,16 @@ class Optimizer {
   void set_steps(uint64_t t);
 
  private:
-  template <bool kCommit>
-  size_t run(const ParamSlot& p, bool* finite);
+  bool run(const ParamSlot& p, float clip, size_t* flips);
   std::vector<std::vector<float>>& slots(const Tensor* t, size_t n);
+  std::vector<std::vector<float>>& shadow(const Tensor* t, size_t n);
   size_t slot_count(bool binary) const;
 
   OptimizerConfig cfg_;
   uint64_t t_ = 0;
   std::map<std::string, std::vector<std::vector<float>>> state_;
+  // Staged updates: per tensor, [0] = new weights, [1..] = new state slots.
+  std::map<std::string, std::vector<std::vector<float>>> shadow_;
   std::unique_ptr<Optimizer> fallback_;
 };
 
