@@ -18,7 +18,10 @@ struct Ops {
   static void store(float* p, V v) { simde_vst1q_f32(p, v); }
   static V bcast(float x) { return simde_vdupq_n_f32(x); }
   static V madd(V acc, V a, V b) { return simde_vfmaq_f32(acc, a, b); }
+  static constexpr bool kTranspose8 = false;
+  static void transpose8(const float*, size_t, float*, size_t) {}
   static V add(V a, V b) { return simde_vaddq_f32(a, b); }
+  static V mul(V a, V b) { return simde_vmulq_f32(a, b); }
 };
 }  // namespace
 

@@ -18,7 +18,8 @@ static_assert(kMC % kMR == 0 && kNC % kNR == 0, "blocks must hold whole tiles");
 inline size_t min_of(size_t a, size_t b) { return a < b ? a : b; }
 
 template <int R>
-void micro_tile(size_t kc, const float* ap, const float* bp, float* c, size_t ldc, size_t nc) {
+void micro_tile(size_t kc, const float* ap, const float* bp, float* c, size_t ldc, size_t nc,
+                bool first, float beta) {
   typename Ops::V acc[R][kNV];
   for (int r = 0; r < R; ++r)
     for (int j = 0; j < kNV; ++j) acc[r][j] = Ops::zero();
@@ -30,28 +31,47 @@ void micro_tile(size_t kc, const float* ap, const float* bp, float* c, size_t ld
       for (int j = 0; j < kNV; ++j) acc[r][j] = Ops::madd(acc[r][j], a, b[j]);
     }
   }
+  // The first K slice applies beta (C = acc, C = C + acc or C = beta C + acc); later slices
+  // add. Vector and tail paths do the same operations in the same order.
+  const bool scale = first && beta != 1.0f, overwrite = first && beta == 0.0f;
+  const typename Ops::V vbeta = Ops::bcast(beta);
   for (int r = 0; r < R; ++r) {
     float* cr = c + r * ldc;
     if (nc == kNR) {
       for (int j = 0; j < kNV; ++j) {
         float* p = cr + j * Ops::kLanes;
-        Ops::store(p, Ops::add(Ops::load(p), acc[r][j]));
+        if (overwrite)
+          Ops::store(p, acc[r][j]);
+        else if (scale)
+          Ops::store(p, Ops::add(Ops::mul(vbeta, Ops::load(p)), acc[r][j]));
+        else
+          Ops::store(p, Ops::add(Ops::load(p), acc[r][j]));
       }
     } else {
       float tmp[kNR];
       for (int j = 0; j < kNV; ++j) Ops::store(tmp + j * Ops::kLanes, acc[r][j]);
-      for (size_t j = 0; j < nc; ++j) cr[j] += tmp[j];
+      for (size_t j = 0; j < nc; ++j) {
+        if (overwrite) {
+          cr[j] = tmp[j];
+        } else if (scale) {
+          const float scaled = beta * cr[j];
+          cr[j] = scaled + tmp[j];
+        } else {
+          cr[j] += tmp[j];
+        }
+      }
     }
   }
 }
 
 template <int R>
 void micro_rows(size_t mr, size_t kc, const float* ap, const float* bp, float* c, size_t ldc,
-                size_t nc) {
+                size_t nc, bool first, float beta) {
   if constexpr (R > 1) {
-    if (mr < static_cast<size_t>(R)) return micro_rows<R - 1>(mr, kc, ap, bp, c, ldc, nc);
+    if (mr < static_cast<size_t>(R))
+      return micro_rows<R - 1>(mr, kc, ap, bp, c, ldc, nc, first, beta);
   }
-  micro_tile<R>(kc, ap, bp, c, ldc, nc);
+  micro_tile<R>(kc, ap, bp, c, ldc, nc, first, beta);
 }
 
 // op(B)[pc.., jc..] (kc x nc) -> panels of kNR columns, k-major, zero-padded.
@@ -73,6 +93,17 @@ void pack_b(bool trans_b, const float* B, size_t ldb, size_t pc, size_t kc, size
       }
     } else {  // op(B)(k, n) = B[n * ldb + k]: read along k, write strided.
       const float* src = B + (jc + j0) * ldb + pc;
+      if constexpr (Ops::kTranspose8) {
+        if (nr == kNR) {  // 8 x 8 register transposes, then the k tail
+          const size_t k8 = kc & ~size_t{7};
+          for (size_t k0 = 0; k0 < k8; k0 += 8)
+            for (size_t jj = 0; jj < kNR; jj += 8)
+              Ops::transpose8(src + jj * ldb + k0, ldb, dst + k0 * kNR + jj, kNR);
+          for (size_t j = 0; j < kNR; ++j)
+            for (size_t k = k8; k < kc; ++k) dst[k * kNR + j] = src[j * ldb + k];
+          continue;
+        }
+      }
       for (size_t j = 0; j < nr; ++j)
         for (size_t k = 0; k < kc; ++k) dst[k * kNR + j] = src[j * ldb + k];
       for (size_t j = nr; j < kNR; ++j)
@@ -95,6 +126,17 @@ void pack_a(bool trans_a, const float* A, size_t lda, size_t ic, size_t mc, size
       }
     } else {
       const float* src = A + (ic + i0) * lda + pc;
+      if constexpr (Ops::kTranspose8 && kMR % 8 == 0) {
+        if (mr == static_cast<size_t>(kMR) && alpha == 1.0f) {
+          const size_t k8 = kc & ~size_t{7};
+          for (size_t k0 = 0; k0 < k8; k0 += 8)
+            for (size_t ii = 0; ii < static_cast<size_t>(kMR); ii += 8)
+              Ops::transpose8(src + ii * lda + k0, lda, dst + k0 * kMR + ii, kMR);
+          for (size_t i = 0; i < mr; ++i)
+            for (size_t k = k8; k < kc; ++k) dst[k * kMR + i] = src[i * lda + k];
+          continue;
+        }
+      }
       for (size_t i = 0; i < mr; ++i)
         for (size_t k = 0; k < kc; ++k) dst[k * kMR + i] = alpha * src[i * lda + k];
       for (size_t i = mr; i < static_cast<size_t>(kMR); ++i)
@@ -106,15 +148,14 @@ void pack_a(bool trans_a, const float* A, size_t lda, size_t ic, size_t mc, size
 void sgemm_driver(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, float alpha,
                   const float* A, size_t lda, const float* B, size_t ldb, float beta, float* C,
                   size_t ldc) {
-  for (size_t i = 0; i < M; ++i) {
-    float* c = C + i * ldc;
-    if (beta == 0.0f) {
-      for (size_t j = 0; j < N; ++j) c[j] = 0.0f;
-    } else if (beta != 1.0f) {
-      for (size_t j = 0; j < N; ++j) c[j] *= beta;
+  if (M == 0 || N == 0) return;
+  if (K == 0) {  // C = beta C; otherwise beta is applied with the first K slice
+    for (size_t i = 0; i < M; ++i) {
+      float* c = C + i * ldc;
+      for (size_t j = 0; j < N; ++j) c[j] = beta == 0.0f ? 0.0f : beta * c[j];
     }
+    return;
   }
-  if (M == 0 || N == 0 || K == 0) return;
   static thread_local Scratch a_scratch, b_scratch;
   float* ap = static_cast<float*>(a_scratch.get(kMC * kKC * sizeof(float)));
   float* bp = static_cast<float*>(b_scratch.get(kNC * kKC * sizeof(float)));
@@ -131,7 +172,7 @@ void sgemm_driver(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, floa
           const size_t nr = min_of(kNR, nc - jr);
           for (size_t ir = 0; ir < mc; ir += kMR) {
             micro_rows<kMR>(min_of(kMR, mc - ir), kc, ap + ir * kc, bp + jr * kc,
-                            C + (ic + ir) * ldc + jc + jr, ldc, nr);
+                            C + (ic + ir) * ldc + jc + jr, ldc, nr, pc == 0, beta);
           }
         }
       }

@@ -17,7 +17,10 @@ struct Ops {
   static void store(float* p, V v) { simde_mm_storeu_ps(p, v); }
   static V bcast(float x) { return simde_mm_set1_ps(x); }
   static V madd(V acc, V a, V b) { return simde_mm_add_ps(acc, simde_mm_mul_ps(a, b)); }
+  static constexpr bool kTranspose8 = false;
+  static void transpose8(const float*, size_t, float*, size_t) {}
   static V add(V a, V b) { return simde_mm_add_ps(a, b); }
+  static V mul(V a, V b) { return simde_mm_mul_ps(a, b); }
 };
 }  // namespace
 

@@ -17,7 +17,10 @@ struct Ops {
   static void store(float* p, V v) { simde_wasm_v128_store(p, v); }
   static V bcast(float x) { return simde_wasm_f32x4_splat(x); }
   static V madd(V acc, V a, V b) { return simde_wasm_f32x4_add(acc, simde_wasm_f32x4_mul(a, b)); }
+  static constexpr bool kTranspose8 = false;
+  static void transpose8(const float*, size_t, float*, size_t) {}
   static V add(V a, V b) { return simde_wasm_f32x4_add(a, b); }
+  static V mul(V a, V b) { return simde_wasm_f32x4_mul(a, b); }
 };
 }  // namespace
 
