@@ -130,9 +130,10 @@ TEST(Checkpoint, TruncatedAndBitFlippedAreRejected) {
 TEST(Checkpoint, AtomicWriteKeepsPreviousFileOnFailure) {
   ModelPtr m = make_model(kDoc);
   const std::string path = temp_path("atomic.bnn");
-  ASSERT_EQ(bnn_model_save(m, path.c_str()), BNN_STATUS_OK);
-  // Make the temporary file impossible to create: a folder in its place.
   const std::string tmp = path + ".tmp";
+  std::system(("rm -rf '" + tmp + "'").c_str());  // left over by an earlier, interrupted run
+  ASSERT_EQ(bnn_model_save(m, path.c_str()), BNN_STATUS_OK) << bnn_model_errmsg(m);
+  // Make the temporary file impossible to create: a folder in its place.
   ASSERT_EQ(std::system(("mkdir -p '" + tmp + "'").c_str()), 0);
   EXPECT_EQ(bnn_model_save(m, path.c_str()), BNN_STATUS_IO);
   bnn_model* raw = nullptr;
