@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "core/memory_budget.h"
 #include "core/model.h"
 #include "io/crc32.h"
 
@@ -140,6 +141,12 @@ std::unique_ptr<Model> Model::load_bytes(const uint8_t* data, size_t size) {
     fail(BNN_STATUS_CORRUPT_DATA, std::string("stored model document is not valid JSON: ") + e.what());
   }
   std::unique_ptr<Model> m;
+  // Every stored value takes 4 bytes of the data, so the document may not describe more
+  // parameters (with their gradients) than the data can hold: a forged document that describes
+  // a huge model fails before allocating it.
+  MemoryBudget budget(2 * uint64_t{size} + 4096,
+                      "what a checkpoint of " + std::to_string(size) + " bytes can hold",
+                      BNN_STATUS_CORRUPT_DATA);
   try {
     m = from_json(doc);
   } catch (const Error& e) {

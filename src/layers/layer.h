@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/json_reader.h"
+#include "core/memory_budget.h"
 #include "quant/quantizer.h"
 
 namespace bnn {
@@ -85,6 +86,8 @@ class Layer {
     t->shape = shape;
     size_t n = 1;
     for (size_t d : shape) n *= d;
+    // Charged before allocating: an absurd document fails here, not in the allocator.
+    MemoryBudget::charge(uint64_t{n} * sizeof(float) * (trainable ? 2 : 1), name);
     t->value.assign(n, fill);
     if (trainable) t->grad.assign(n, 0.0f);
     t->trainable = trainable;
