@@ -64,11 +64,11 @@ class Pool2d : public Layer {
               for (size_t ix = r.x0; ix < r.x1; ++ix) {
                 const size_t i = (iy * g_.w + ix) * C;
                 const float* xi = xs + i;
-                for (size_t c = 0; c < C; ++c)
-                  if (xi[c] > yo[c]) {
-                    yo[c] = xi[c];
-                    arg[c] = static_cast<uint32_t>(i + c);
-                  }
+                for (size_t c = 0; c < C; ++c) {  // selects, not branches: vectorises
+                  const bool take = xi[c] > yo[c];
+                  yo[c] = take ? xi[c] : yo[c];
+                  arg[c] = take ? static_cast<uint32_t>(i + c) : arg[c];
+                }
               }
           } else {
             std::fill(yo, yo + C, 0.0f);
