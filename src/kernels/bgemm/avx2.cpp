@@ -53,6 +53,10 @@ struct Ops {
     a.lo = simde_mm256_or_si256(a.lo, simde_mm256_and_si256(simde_mm256_cvtepi32_epi64(simde_mm256_castsi256_si128(m)), bit));
     a.hi = simde_mm256_or_si256(a.hi, simde_mm256_and_si256(simde_mm256_cvtepi32_epi64(simde_mm256_extracti128_si256(m, 1)), bit));
   }
+  static void col_load(ColAcc& a, const uint64_t* p) {
+    a.lo = load(p);
+    a.hi = load(p + 4);
+  }
   static void col_store(const ColAcc& a, uint64_t* out) {
     simde_mm256_storeu_si256(reinterpret_cast<V*>(out), a.lo);
     simde_mm256_storeu_si256(reinterpret_cast<V*>(out + 4), a.hi);

@@ -44,6 +44,10 @@ struct Ops {
     a.lo = simde_mm512_mask_or_epi64(a.lo, static_cast<simde__mmask8>(m & 0xff), a.lo, bit);
     a.hi = simde_mm512_mask_or_epi64(a.hi, static_cast<simde__mmask8>(m >> 8), a.hi, bit);
   }
+  static void col_load(ColAcc& a, const uint64_t* p) {
+    a.lo = simde_mm512_loadu_si512(p);
+    a.hi = simde_mm512_loadu_si512(p + 8);
+  }
   static void col_store(const ColAcc& a, uint64_t* out) {
     simde_mm512_storeu_si512(out, a.lo);
     simde_mm512_storeu_si512(out + 8, a.hi);

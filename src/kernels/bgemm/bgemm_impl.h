@@ -90,24 +90,32 @@ void pack_rows_driver(const float* x, size_t rows, size_t cols, size_t ld, uint6
   }
 }
 
-// Columns of a K x N matrix into N rows of packed bits: kColLanes columns at a time, each lane
-// collecting the 64 sign bits of one column word by OR-ing (row < 0) << k.
+// Columns of a K x N matrix into N rows of packed bits. Rows are read in memory order (4 at a
+// time); each lane of an Ops::ColAcc collects the bits of one column word by OR-ing
+// (w[k][n] < 0) << (k % 64) into a per-thread buffer of N words that stays in L1, which is
+// written out (transposed to the N-rows layout) after every 64 rows.
 void pack_cols_driver(const float* w, size_t K, size_t N, size_t ld, uint64_t* out) {
   const size_t words = words_of(K);
-  size_t n0 = 0;
-  for (; n0 + Ops::kColLanes <= N; n0 += Ops::kColLanes) {
-    for (size_t wi = 0; wi < words; ++wi) {
-      typename Ops::ColAcc acc;
-      Ops::col_zero(acc);
-      const size_t kn = min_of(64, K - wi * 64);
-      const float* src = w + wi * 64 * ld + n0;
-      for (size_t kk = 0; kk < kn; ++kk) Ops::col_or(acc, src + kk * ld, static_cast<int>(kk));
-      uint64_t tmp[Ops::kColLanes];
-      Ops::col_store(acc, tmp);
-      for (size_t j = 0; j < Ops::kColLanes; ++j) out[(n0 + j) * words + wi] = tmp[j];
+  const size_t nfull = N - N % Ops::kColLanes;
+  static thread_local Scratch scratch;
+  uint64_t* acc = static_cast<uint64_t*>(scratch.get((nfull + 1) * sizeof(uint64_t)));
+  if (!acc) return;  // unreachable in practice
+  for (size_t wi = 0; wi < words; ++wi) {
+    const size_t kn = min_of(64, K - wi * 64);
+    for (size_t n = 0; n < nfull; ++n) acc[n] = 0;
+    for (size_t kk = 0; kk < kn; kk += 4) {
+      const size_t kr = min_of(4, kn - kk);
+      const float* rows = w + (wi * 64 + kk) * ld;
+      for (size_t n0 = 0; n0 < nfull; n0 += Ops::kColLanes) {
+        typename Ops::ColAcc a;
+        Ops::col_load(a, acc + n0);
+        for (size_t r = 0; r < kr; ++r) Ops::col_or(a, rows + r * ld + n0, static_cast<int>(kk + r));
+        Ops::col_store(a, acc + n0);
+      }
     }
+    for (size_t n = 0; n < nfull; ++n) out[n * words + wi] = acc[n];
   }
-  for (; n0 < N; ++n0) {
+  for (size_t n0 = nfull; n0 < N; ++n0) {
     uint64_t* o = out + n0 * words;
     for (size_t wi = 0; wi < words; ++wi) o[wi] = 0;
     for (size_t k = 0; k < K; ++k)

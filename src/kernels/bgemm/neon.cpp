@@ -46,6 +46,10 @@ struct Ops {
     a.lo = simde_vorrq_u64(a.lo, simde_vandq_u64(simde_vreinterpretq_u64_s64(simde_vmovl_s32(simde_vget_low_s32(m))), bit));
     a.hi = simde_vorrq_u64(a.hi, simde_vandq_u64(simde_vreinterpretq_u64_s64(simde_vmovl_s32(simde_vget_high_s32(m))), bit));
   }
+  static void col_load(ColAcc& a, const uint64_t* p) {
+    a.lo = load(p);
+    a.hi = load(p + 2);
+  }
   static void col_store(const ColAcc& a, uint64_t* out) {
     simde_vst1q_u64(out, a.lo);
     simde_vst1q_u64(out + 2, a.hi);

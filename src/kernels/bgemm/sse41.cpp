@@ -49,6 +49,10 @@ struct Ops {
     a.lo = simde_mm_or_si128(a.lo, simde_mm_and_si128(simde_mm_cvtepi32_epi64(m), bit));
     a.hi = simde_mm_or_si128(a.hi, simde_mm_and_si128(simde_mm_cvtepi32_epi64(simde_mm_srli_si128(m, 8)), bit));
   }
+  static void col_load(ColAcc& a, const uint64_t* p) {
+    a.lo = load(p);
+    a.hi = load(p + 2);
+  }
   static void col_store(const ColAcc& a, uint64_t* out) {
     simde_mm_storeu_si128(reinterpret_cast<V*>(out), a.lo);
     simde_mm_storeu_si128(reinterpret_cast<V*>(out + 2), a.hi);

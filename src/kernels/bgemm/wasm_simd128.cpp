@@ -48,6 +48,10 @@ struct Ops {
     a.lo = simde_wasm_v128_or(a.lo, simde_wasm_v128_and(simde_wasm_i64x2_extend_low_i32x4(m), bit));
     a.hi = simde_wasm_v128_or(a.hi, simde_wasm_v128_and(simde_wasm_i64x2_extend_high_i32x4(m), bit));
   }
+  static void col_load(ColAcc& a, const uint64_t* p) {
+    a.lo = load(p);
+    a.hi = load(p + 2);
+  }
   static void col_store(const ColAcc& a, uint64_t* out) {
     simde_wasm_v128_store(out, a.lo);
     simde_wasm_v128_store(out + 2, a.hi);
