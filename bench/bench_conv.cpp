@@ -114,7 +114,7 @@ class RatioReporter : public benchmark::ConsoleReporter {
       const double fs = t(p + "/float/scalar/forward"), bs = t(p + "/binary/scalar/forward");
       const double fbw = t(p + "/float/best/backward");
       std::printf("%-6s %14.2f %14.2f %14.2f %14.2f %14.2f\n", s.name, ratio(fb, bb),
-                  ratio(fs, bs), ratio(fs, fb), ratio(bs, bb), ratio(fb + fbw, bb + fbw));
+                  ratio(fs, bs), ratio(fs, fb), ratio(bs, bb), bb > 0 ? ratio(fb + fbw, bb + fbw) : 0.0);
     }
     std::printf("(0.00: not run)\n");
   }

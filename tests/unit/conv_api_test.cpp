@@ -5,6 +5,8 @@
 #include <random>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "test_helpers.h"
 
 using namespace bnn_test;
@@ -363,4 +365,36 @@ TEST(ConvApi, TrainsAndRoundTripsThroughSave) {
   ASSERT_EQ(bnn_model_predict(m, x.data(), n, a.data(), a.size()), BNN_STATUS_OK);
   ASSERT_EQ(bnn_model_predict(l, x.data(), n, b.data(), b.size()), BNN_STATUS_OK);
   EXPECT_EQ(a, b);
+}
+
+TEST(ConvApi, ConfigRoundTripAndGlorotClip) {
+  // weight_clip "glorot" clips a binary conv kernel to H = sqrt(1.5 / (kh*kw*(in + out))).
+  const char* doc = R"({"input_shape":[5,5,3],"layers":[
+      {"type":"conv2d","filters":8,"kernel_size":[3,3],"strides":2,"padding":"same","pad_value":-1,
+       "kernel_quantizer":{"type":"sign","ste":"identity"}},
+      {"type":"average_pool2d","pool_size":[3,3],"padding":"same"},
+      {"type":"flatten"},{"type":"dense","units":2}],
+      "optimizer":{"type":"sgd","learning_rate":100.0},"weight_clip":{"mode":"glorot"},"seed":6})";
+  ModelPtr m = make_model(doc);
+  ASSERT_NE(m.m, nullptr);
+  size_t size = 0;
+  ASSERT_EQ(bnn_model_config_json(m, nullptr, 0, &size), BNN_STATUS_OK);
+  std::string buf(size, '\0');
+  ASSERT_EQ(bnn_model_config_json(m, buf.data(), buf.size(), &size), BNN_STATUS_OK);
+  ModelPtr m2 = make_model(buf.c_str());
+  EXPECT_EQ(all_tensors(m), all_tensors(m2));
+  const nlohmann::json parsed = nlohmann::json::parse(buf.c_str());
+  EXPECT_EQ(parsed.at("layers").at(0).at("pad_value").get<double>(), -1.0) << buf;
+  EXPECT_EQ(parsed.at("layers").at(0).at("strides"), nlohmann::json({2, 2})) << buf;
+  const std::vector<float> x = random_vec(4 * 75, 3);
+  const std::vector<int32_t> y = {0, 1, 1, 0};
+  float loss = 0;
+  ASSERT_EQ(bnn_model_train_step(m, x.data(), y.data(), 4, &loss), BNN_STATUS_OK);
+  const float h = static_cast<float>(std::sqrt(1.5 / (9.0 * (3 + 8))));
+  size_t at_bound = 0;
+  for (float v : get_tensor(m, "layers.0.kernel")) {
+    ASSERT_LE(std::fabs(v), h * (1 + 1e-6f));
+    at_bound += std::fabs(v) == h;
+  }
+  EXPECT_GT(at_bound, 0u);
 }
