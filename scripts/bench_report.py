@@ -171,6 +171,21 @@ def main():
     r2 = bb / fb if bb and fb else None
     w(f"- Fully binary MLP step faster than the float model: {fmt(r2, 2)}x - {status(r2 and r2 > 1)}.")
     w("")
+    w("## Notes")
+    w("")
+    if pop_roof and fma_roof:
+        w(f"- The two rooflines bound the binary/float ratio per MAC on this CPU at "
+          f"{fmt(pop_roof / (fma_roof / 2))}x (xor+popcount words x 64 over FMA lanes): a binary "
+          "GEMM can exceed that only as far as the float GEMM stays below its own roofline.")
+    w("- Every number is single-threaded CPU time; on a shared machine (see the load average above) "
+      "rates move by 10-30% between runs, so compare columns of one run rather than runs.")
+    w("- The training step includes everything that is not a GEMM (Adam, batch norm, quantizer "
+      "forward/backward over the latent weights, finiteness checks); the binary model saves the "
+      "float forward products of layers 2..4 but pays for sign/pack/STE passes over its weights.")
+    w("- Emulated paths (neon and wasm_simd128 on x86, through SIMDe) are benchmarked on the MLP "
+      "shapes only: they exist here for correctness, their speed says nothing about real NEON or "
+      "wasm SIMD hardware.")
+    w("")
     print("\n".join(out))
 
 

@@ -17,13 +17,13 @@
 namespace bnn::kernels {
 namespace {
 
-thread_local bool t_in_region = false;  // this thread is running tasks of a region
-
 void run_inline(size_t n, void (*fn)(void*, size_t), void* ctx) {
   for (size_t i = 0; i < n; ++i) fn(ctx, i);
 }
 
 #if BNN_POOL_THREADS
+thread_local bool t_in_region = false;  // this thread is running tasks of a region
+
 class Pool {
  public:
   ~Pool() { resize(1); }
