@@ -230,7 +230,10 @@ int run_train(const TrainOptions& opt) {
       const int e = prog.epoch;
       if (prog.batch == 0) {
         const json patch = recipe.patch_for_epoch(e);
-        if (!patch.is_null()) model.configure(patch.dump());
+        if (!patch.is_null()) {
+          model.configure(patch.dump());
+          if (!opt.quiet) std::fprintf(stderr, "epoch %d: recipe change %s\n", e + 1, patch.dump().c_str());
+        }
         prog.loss_sum = prog.correct = prog.flip_sum = prog.seconds = 0;
         prog.layer_flip_sum.assign(layers, 0.0);
         prog.samples = prog.steps = 0;
