@@ -7,7 +7,7 @@
 # TARGET: load_buffer, json, configure, roundtrip, api_sequence.
 # Environment: BNN_FUZZ_BUILD_DIR [/tmp/build-fuzz], BNN_FUZZ_WORK_DIR [/tmp/bnn-fuzz/TARGET],
 # BNN_JOBS [2]. Crashes are written to the work folder as crash-*; replay one with
-#   $BNN_FUZZ_BUILD_DIR/fuzz_TARGET crash-...
+#   $BNN_FUZZ_BUILD_DIR/tests/fuzz_TARGET crash-...
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 TARGETS="load_buffer json configure roundtrip api_sequence"
@@ -35,6 +35,6 @@ cd "$WORK"
 # One job, one worker: the machine is shared. -rss_limit_mb keeps a runaway allocation a finding.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
-exec "$BUILD/fuzz_$TARGET" -max_total_time="$SECONDS_TO_RUN" -jobs=1 -workers=1 \
+exec "$BUILD/tests/fuzz_$TARGET" -max_total_time="$SECONDS_TO_RUN" -jobs=1 -workers=1 \
   -rss_limit_mb=2048 -max_len=16384 -timeout=30 -print_final_stats=1 "${DICT[@]}" "$@" \
   "$WORK/corpus"

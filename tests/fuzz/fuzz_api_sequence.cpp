@@ -101,7 +101,7 @@ struct Run {
       }
       case 6: {
         static const int kIds[] = {100, 101, 102, 103, 104, 105, 106, 107, 108, 200, 201,
-                                   202, 203, 204, 300, 301, 302, 400, 0, 999};
+                                   202, 203, 204, 300, 301, 302, 400, 0, 499};  // 0, 499: unknown
         const bnn_param p = static_cast<bnn_param>(kIds[in.u8() % (sizeof kIds / sizeof kIds[0])]);
         if (in.u8() % 2)
           s = bnn_model_set_param_f32(m, p, in.value());
