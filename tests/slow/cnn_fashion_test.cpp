@@ -14,9 +14,10 @@
 #include <sstream>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "bnn/bnn.h"
 #include "data/dataset.h"
-#include <nlohmann/json.hpp>
 
 namespace {
 
