@@ -55,7 +55,7 @@ struct Ops {
 };
 }  // namespace
 
-constexpr int kMR = 4;
+constexpr int kMR = 6;
 constexpr int kNV = 4;
 #include "kernels/bgemm/bgemm_impl.h"
 
