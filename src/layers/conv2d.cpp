@@ -3,7 +3,10 @@
 // Full precision (and the backward pass): im2col + sgemm, a chunk of samples at a time so the
 // column matrix stays within a fixed memory budget. When both operands are binarised the forward
 // product runs on packed bits: the im2col rows are packed (pack_rows), the kernel's columns too
-// (pack_cols), and bgemm gives sum sign(x) sign(w) exactly (small integers in float).
+// (pack_cols), and bgemm gives sum sign(x) sign(w) exactly (small integers in float). When the
+// channels fill whole 64-bit words (C % 64 == 0, every binary layer of the VGG net) each image is
+// packed once and the rows are assembled from words: 1.4-3.3x faster than packing a float im2col
+// matrix on the VGG shapes (batch 8, AVX-512).
 //
 // pad_value: the value that padded taps hold in the layer's (quantized) input. 0 (default, as
 // Larq): padded taps contribute nothing. In the packed path a padded 0 is stored as bit 0, i.e.
