@@ -345,7 +345,11 @@ int run_train(const TrainOptions& opt) {
                     {"best_test_accuracy", best_test}, {"final_test_accuracy", final_test},
                     {"epochs", recipe.epochs}, {"data", data_dir}};
     // The report before summary.json: a sweep treats summary.json as "this run finished".
-    write_report({out}, out + "/report.html");
+    try {
+      write_report({out}, out + "/report.html");
+    } catch (const std::exception& e) {  // the trained model matters more than its page
+      std::fprintf(stderr, "bnn train: warning: no report.html: %s\n", e.what());
+    }
     write_text_atomic(out + "/summary.json", summary.dump(2) + "\n");
     std::printf("best epoch %d: validation accuracy %.4f, test accuracy %.4f\n", prog.best_epoch + 1,
                 prog.best_val, best_test);
