@@ -225,9 +225,21 @@ Run load_run(const std::string& dir, const std::string& name, const ReportOption
   r.name = name.empty() ? base_name(dir) : name;
   r.metrics = read_metrics(dir);
   r.a = analyse_metrics(r.metrics, opt.plateau_tolerance, opt.target_accuracy);
-  r.status = is_file(dir + "/summary.json") ? "finished"
-             : r.metrics.empty()            ? "not started"
-                                            : "incomplete";
+  // Finished: summary.json written, or (for the report `bnn train` writes just before it) as
+  // many epochs logged as the run's config.json plans.
+  size_t planned = 0;
+  std::ifstream cfg(dir + "/config.json");
+  if (cfg) {
+    try {
+      const json c = json::parse(cfg);
+      planned = c.contains("training") ? c["training"].value("epochs", size_t{20}) : 20;
+    } catch (const std::exception&) {
+    }
+  }
+  const bool all_epochs = planned > 0 && r.metrics.size() >= planned;
+  r.status = (is_file(dir + "/summary.json") || all_epochs) ? "finished"
+             : r.metrics.empty()                          ? "not started"
+                                                          : "incomplete";
   return r;
 }
 
