@@ -5,11 +5,15 @@ set -euo pipefail
 PKGS=(build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
       libsimde-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev zlib1g-dev
       dataset-fashion-mnist libopenblas-dev
-      emscripten binaryen wabt nodejs npm chromium golang-go)
+      emscripten binaryen wabt chromium golang-go)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
 done
+# Node and npm may come from another source than Debian's packages (whose npm conflicts with a
+# newer nodejs): install them only when the commands are missing.
+command -v node > /dev/null || missing+=(nodejs)
+command -v npm > /dev/null || missing+=(npm)
 if ((${#missing[@]})); then
   echo "installing: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
