@@ -67,6 +67,7 @@ void bench_openblas(benchmark::State& st, GemmShape s) {
     benchmark::ClobberMemory();
   }
   set_counters(st, s);
+  st.SetLabel(openblas_get_corename());  // the kernel set OpenBLAS picked for this CPU
 }
 #endif
 

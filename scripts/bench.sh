@@ -18,6 +18,12 @@ RES="$BUILD/bench-results"
 mkdir -p "$RES"
 # One thread everywhere: the targets are single-thread numbers.
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
+# Debian's OpenBLAS 0.3.21 (DYNAMIC_ARCH) does not recognise Zen 4 and falls back to its SSE3
+# "Prescott" kernels; give it its best kernels for this CPU so that the peer is a fair one.
+if [ -z "${OPENBLAS_CORETYPE:-}" ]; then
+  if grep -qw avx512f /proc/cpuinfo 2>/dev/null; then export OPENBLAS_CORETYPE=SkylakeX
+  elif grep -qw avx2 /proc/cpuinfo 2>/dev/null; then export OPENBLAS_CORETYPE=Haswell; fi
+fi
 unset BNN_FORCE_ISA
 "$BUILD/bench/bnn_bench_kernels" --benchmark_min_time="$MIN_TIME" \
   --benchmark_out="$RES/kernels.json" --benchmark_out_format=json

@@ -99,8 +99,11 @@ def main():
 
     w("## Float SGEMM, GFLOP/s")
     w("")
+    blas_core = next((b.get("label") for n, b in runs.items() if n.startswith("sgemm/openblas/")), None)
     w("`mlp_dW` is the weight gradient x^T dy (trans A), `mlp_dx` the input gradient dy W^T "
-      "(trans B). OpenBLAS `cblas_sgemm` runs single-threaded as the peer.")
+      "(trans B). OpenBLAS `cblas_sgemm` runs single-threaded as the peer, with its "
+      f"`{blas_core}` kernels (scripts/bench.sh sets OPENBLAS_CORETYPE: Debian's 0.3.21 does not "
+      "recognise Zen 4 and would otherwise run its SSE3 Prescott kernels).")
     w("")
 
     def s_vs_blas(s):

@@ -45,8 +45,8 @@ struct Ops {
 constexpr int kMR = 8;
 constexpr int kNV = 2;
 constexpr size_t kKC = 256;
-constexpr size_t kMC = 128;
-constexpr size_t kNC = 1024;
+constexpr size_t kMC = 256;
+constexpr size_t kNC = 2048;
 #include "kernels/sgemm/sgemm_impl.h"
 
 }  // namespace bnn::kernels::avx512
