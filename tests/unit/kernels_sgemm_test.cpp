@@ -1,6 +1,6 @@
 // Every float-GEMM variant against the scalar oracle, all four transpose combinations, alpha and
-// beta, at sizes below, at and above the tiles (up to 8 x 32) and blocks (KC 256, MC 120/128,
-// NC 1024), with ragged tails. Tolerance: |got - ref| <= 1e-5 * (|beta c| + sum_k |alpha a b|)
+// beta, at sizes below, at and above the tiles (up to 8 x 32) and blocks (KC 256, MC up to 256,
+// NC up to 2048), with ragged tails. Tolerance: |got - ref| <= 1e-5 * (|beta c| + sum_k |alpha a b|)
 // + 1e-6, i.e. a few float rounding steps relative to the magnitude of the summed terms.
 #include <gtest/gtest.h>
 
@@ -20,7 +20,8 @@ struct Case {
 };
 const Case kCases[] = {{1, 1, 1, 1, 0},      {3, 5, 7, 1, 0},      {8, 32, 16, 1, 1},
                        {9, 33, 17, 0.5f, 2}, {6, 16, 255, 1, 0},  {13, 47, 257, -1, 0.25f},
-                       {130, 20, 40, 1, 0},  {17, 1030, 9, 1, 1}, {100, 65, 300, 1, 0}};
+                       {130, 20, 40, 1, 0},  {17, 1030, 9, 1, 1}, {100, 65, 300, 1, 0},
+                       {9, 2070, 5, 1, 0},   {300, 40, 20, 1, 0.5f}};
 
 std::vector<const SgemmVariant*> variants() {
   size_t n = 0;
