@@ -253,7 +253,9 @@ BNN_API const char* bnn_get_isa(void);
 BNN_API bnn_status bnn_set_isa(const char* name);
 /* Whether this CPU/build can run the named ISA (1) or not (0). */
 BNN_API int bnn_isa_supported(const char* name);
-/* 0 = all cores. OUT_OF_RANGE for n < 0 or n > 256. Results do not depend on the thread count. */
+/* Threads of the kernels' pool (process-wide). The default is 1, so that a host program decides;
+   0 = all cores (what the bnn tool uses). OUT_OF_RANGE for n < 0 or n > 256. Results do not
+   depend on the thread count. */
 BNN_API bnn_status bnn_set_num_threads(int n);
 BNN_API int bnn_get_num_threads(void);
 
