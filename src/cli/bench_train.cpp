@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bnn/bnn.hpp"
+#include "cli/files.h"
 #include "cli/train.h"
 #include "core/rng.h"
 
@@ -50,13 +51,7 @@ int cmd_bench_train(int argc, char** argv) {
   try {
     bnn_set_num_threads(threads);
     std::string doc = default_model_json();
-    if (!config.empty()) {
-      std::ifstream f(config);
-      if (!f) throw std::runtime_error(config + ": cannot open");
-      std::stringstream ss;
-      ss << f.rdbuf();
-      doc = ss.str();
-    }
+    if (!config.empty()) doc = read_text(config);
     ModelHandle m = ModelHandle::from_json(doc);
     const size_t in = m.input_size(), classes = m.output_size();
     std::vector<float> x(static_cast<size_t>(batch) * in);

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "bnn/bnn.hpp"
+#include "cli/files.h"
 #include "cli/report.h"
 #include "cli/sweep.h"
 
@@ -24,11 +25,7 @@ int cmd_summary(int argc, char** argv) {
     if (path.size() > 4 && path.substr(path.size() - 4) == ".bnn") {
       m = ModelHandle::load(path);
     } else {
-      std::ifstream f(path);
-      if (!f) throw std::runtime_error(path + ": cannot open");
-      std::stringstream ss;
-      ss << f.rdbuf();
-      m = ModelHandle::from_json(ss.str());
+      m = ModelHandle::from_json(read_text(path));
     }
     std::printf("%s", m.summary().c_str());
     return 0;

@@ -1,5 +1,7 @@
 #include "cli/report.h"
 
+#include "cli/files.h"
+
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -14,15 +16,6 @@
 
 namespace bnn::cli {
 namespace {
-
-bool is_file(const std::string& p) {
-  struct stat st;
-  return stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
-bool is_dir(const std::string& p) {
-  struct stat st;
-  return stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
 
 std::string base_name(std::string p) {
   while (p.size() > 1 && p.back() == '/') p.pop_back();

@@ -1,5 +1,7 @@
 #include "cli/sweep.h"
 
+#include "cli/files.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -28,37 +30,6 @@ using Clock = std::chrono::steady_clock;
   throw std::runtime_error(source + ": " + (path.empty() ? "" : path + ": ") + what);
 }
 
-bool is_file(const std::string& p) {
-  struct stat st;
-  return stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
-
-void make_dirs(const std::string& path) {
-  std::string cur;
-  std::stringstream ss(path);
-  std::string part;
-  if (!path.empty() && path[0] == '/') cur = "/";
-  while (std::getline(ss, part, '/')) {
-    if (part.empty()) continue;
-    cur += part + "/";
-    mkdir(cur.c_str(), 0755);
-  }
-  struct stat st;
-  if (stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-    throw std::runtime_error(path + ": cannot create the folder");
-}
-
-void write_text(const std::string& path, const std::string& text) {
-  write_file_atomic(path, std::vector<uint8_t>(text.begin(), text.end()));
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) throw std::runtime_error(path + ": cannot open");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 // FNV-1a, 64 bits: a short, stable name suffix for a document.
 std::string short_hash(const std::string& s) {
@@ -126,7 +97,7 @@ void write_index(const std::string& out, const SweepOptions& opt, const json& sw
   json index = {{"sweep", opt.sweep_path}, {"data", opt.data_dir}, {"runs", runs}};
   if (sweep.contains("target_accuracy")) index["target_accuracy"] = sweep["target_accuracy"];
   if (sweep.contains("description")) index["description"] = sweep["description"];
-  write_text(out + "/sweep.json", index.dump(2) + "\n");
+  write_text_atomic(out + "/sweep.json", index.dump(2) + "\n");
 }
 
 // Fills an entry's results from the run's metrics.
@@ -168,7 +139,7 @@ void write_results_csv(const std::string& out, const std::vector<Job>& jobs) {
            get("test_accuracy_at_best") + "," + get("plateau_epoch") + "," +
            get("final_test_accuracy") + "," + field(j.entry.value("dir", std::string())) + "\n";
   }
-  write_text(out + "/results.csv", csv);
+  write_text_atomic(out + "/results.csv", csv);
 }
 
 pid_t launch(const SweepOptions& opt, const Job& j, bool resume, int threads) {
@@ -356,7 +327,7 @@ int run_sweep(const SweepOptions& opt) {
     j.entry = {{"name", r.name}, {"dir", r.name}, {"params", r.params}, {"status", "pending"}};
     make_dirs(j.dir);
     // The run's document; a run that already started keeps the one it started with.
-    if (!is_file(j.dir + "/config.json")) write_text(j.dir + "/config.json", r.doc.dump(2) + "\n");
+    if (!is_file(j.dir + "/config.json")) write_text_atomic(j.dir + "/config.json", r.doc.dump(2) + "\n");
     jobs.push_back(std::move(j));
   }
   std::vector<size_t> todo;
@@ -422,7 +393,7 @@ int run_sweep(const SweepOptions& opt) {
       j.entry["exit_code"] = code;
       j.entry["stderr_tail"] = tail;
       if (WIFSIGNALED(st)) j.entry["signal"] = WTERMSIG(st);
-      write_text(j.dir + "/failed.json",
+      write_text_atomic(j.dir + "/failed.json",
                  json{{"exit_code", code}, {"stderr_tail", tail}}.dump(2) + "\n");
       std::fprintf(stderr, "  FAILED %s (exit %d): %s\n", j.run.name.c_str(), code,
                    tail.empty() ? "(no message)" : tail.c_str());

@@ -11,6 +11,7 @@
 
 #include "bnn/bnn.hpp"
 #include "cli/default_model.h"
+#include "cli/files.h"
 #include "cli/progress.h"
 #include "cli/recipe.h"
 #include "cli/report.h"
@@ -26,38 +27,6 @@ std::string default_data_dir() { return "/usr/share/datasets/fashion-mnist"; }
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string read_text(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) throw std::runtime_error(path + ": cannot open");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-void make_dirs(const std::string& path) {
-  std::string cur;
-  std::stringstream ss(path);
-  std::string part;
-  if (!path.empty() && path[0] == '/') cur = "/";
-  while (std::getline(ss, part, '/')) {
-    if (part.empty()) continue;
-    cur += part + "/";
-    mkdir(cur.c_str(), 0755);
-  }
-  struct stat st;
-  if (stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-    throw std::runtime_error(path + ": cannot create the output folder");
-}
-
-void write_text_atomic(const std::string& path, const std::string& text) {
-  write_file_atomic(path, std::vector<uint8_t>(text.begin(), text.end()));
-}
-
-bool file_exists(const std::string& p) {
-  struct stat st;
-  return stat(p.c_str(), &st) == 0;
-}
 
 // The permutation of training samples for an epoch: a function of (seed, epoch) only, so that
 // a resumed run sees exactly the batches an uninterrupted one would.
@@ -160,7 +129,7 @@ int run_train(const TrainOptions& opt) {
     if (!opt.resume_dir.empty()) {
       out = opt.resume_dir;
       const std::string ck = out + "/last.bnn";
-      if (!file_exists(ck)) throw std::runtime_error(ck + ": no checkpoint to resume from");
+      if (!is_file(ck)) throw std::runtime_error(ck + ": no checkpoint to resume from");
       model = ModelHandle::load(ck);
       const json meta = json::parse(model.metadata());
       if (!meta.is_object() || !meta.contains("progress"))
@@ -336,7 +305,7 @@ int run_train(const TrainOptions& opt) {
     }
     // Final summary: the best-validation model on the test set.
     float best_test = 0;
-    if (file_exists(out + "/best.bnn")) {
+    if (is_file(out + "/best.bnn")) {
       ModelHandle best = ModelHandle::load(out + "/best.bnn");
       best_test = best.evaluate(test.x.data(), test.y.data(), test.n).second;
     }
