@@ -189,6 +189,13 @@ def main():
       "shapes only: they exist here for correctness, their speed says nothing about real NEON or "
       "wasm SIMD hardware.")
     w("")
+    w("## Elsewhere")
+    w("")
+    w("- Binary vs float convolution on the VGG layers, and libbnn vs PyTorch on the same binary MLP: "
+      "[PEERS.md](PEERS.md) (`scripts/bench-vs-pytorch.sh`, `bench_conv`).")
+    w("- WebAssembly SIMD128 vs scalar vs native training throughput: [WASM.md](WASM.md#performance) "
+      "(`node wasm/bench.mjs`).")
+    w("")
     print("\n".join(out))
 
 
