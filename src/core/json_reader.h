@@ -114,7 +114,10 @@ class JsonReader {
   double number_value(const json& v, const std::string& key, double lo, double hi) const {
     if (!v.is_number()) error(BNN_STATUS_INVALID_ARGUMENT, key, "expected a number");
     const double d = v.get<double>();
-    if (!std::isfinite(d) || d < lo || d > hi)
+    // Compared at float precision: values are stored as floats, and a bound such as 1e-6 is
+    // slightly above its float (9.99999997e-07), which a saved document must read back.
+    if (!std::isfinite(d) || static_cast<float>(d) < static_cast<float>(lo) ||
+        static_cast<float>(d) > static_cast<float>(hi))
       error(BNN_STATUS_OUT_OF_RANGE, key,
             "value " + fmt(d) + " is out of range [" + fmt(lo) + ", " + fmt(hi) + "]");
     return d;

@@ -82,6 +82,12 @@ void Model::set_param(bnn_param p, double v) {
     case BNN_PARAM_EPSILON:
       need(t == OptType::adagrad || t == OptType::adadelta || t == OptType::rmsprop ||
            t == OptType::adam);
+      // The document of these optimisers requires epsilon >= 1e-30 (it divides by it): a smaller
+      // value here would make the model's own document and checkpoint unloadable.
+      if (t != OptType::adagrad && v < 1e-30)
+        fail(BNN_STATUS_OUT_OF_RANGE, std::string("epsilon: value ") + JsonReader::fmt(v) +
+                                          " is out of range [1e-30, 1] for the " +
+                                          oc.type_name() + " optimiser");
       oc.epsilon = f;
       break;
     case BNN_PARAM_RHO: need(t == OptType::adadelta || t == OptType::rmsprop); oc.rho = f; break;

@@ -161,3 +161,32 @@ TEST(NumericFault, NonFiniteInputIsRefusedUpFront) {
 }
 
 }  // namespace
+
+namespace {
+
+// Found by the api_sequence fuzzer: bnn_model_set_param_f32(EPSILON, 0) was accepted for Adam,
+// whose document requires epsilon >= 1e-30, so the model's own checkpoint could not be loaded.
+TEST(SettersKeepDocumentsLoadable, AdamEpsilonZeroIsRefused) {
+  ModelPtr m = make_model(R"({"input_shape":[2],"layers":[{"type":"dense","units":2}],
+      "optimizer":{"type":"adam"}})");
+  const std::vector<uint8_t> before = save_bytes(m);
+  EXPECT_EQ(bnn_model_set_param_f32(m, BNN_PARAM_EPSILON, 0.0f), BNN_STATUS_OUT_OF_RANGE);
+  EXPECT_EQ(save_bytes(m), before);
+  ModelPtr a = make_model(R"({"input_shape":[2],"layers":[{"type":"dense","units":2}],
+      "optimizer":{"type":"adagrad"}})");
+  EXPECT_EQ(bnn_model_set_param_f32(a, BNN_PARAM_EPSILON, 0.0f), BNN_STATUS_OK);
+}
+
+// Bounds such as 1e-6 (clip, weight clip) and 1e-12 (batch-norm epsilon) are stored as floats
+// just below the bound: the saved document must still load.
+TEST(SettersKeepDocumentsLoadable, FloatRoundedBoundsRoundTrip) {
+  ModelPtr m = make_model(R"({"input_shape":[2],"layers":[{"type":"dense","units":2,
+      "kernel_quantizer":{"type":"sign","ste":"clipped","clip":1e-6}},
+      {"type":"batch_norm","epsilon":1e-12}],"weight_clip":{"mode":"fixed","value":1e-6}})");
+  const std::vector<uint8_t> b = save_bytes(m);
+  bnn_model* l = nullptr;
+  EXPECT_EQ(bnn_model_load_buffer(b.data(), b.size(), &l), BNN_STATUS_OK) << bnn_last_errmsg();
+  bnn_model_free(l);
+}
+
+}  // namespace
