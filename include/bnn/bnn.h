@@ -51,7 +51,11 @@ typedef enum bnn_status {
 #define BNN_STATUS_ENUM_(name, value, msg) BNN_STATUS_##name = value,
   BNN_STATUS_LIST(BNN_STATUS_ENUM_)
 #undef BNN_STATUS_ENUM_
-  BNN_STATUS_COUNT_ /* not a status: one past the last value */
+  BNN_STATUS_COUNT_, /* not a status: one past the last value */
+  /* Not statuses: they make the enum span every int32 value, so that any int a C caller passes
+     is a valid value of the type in C++ too. */
+  BNN_STATUS_MIN_INT32_ = -2147483647 - 1,
+  BNN_STATUS_MAX_INT32_ = 2147483647
 } bnn_status;
 
 /* Opaque model handle: layers, latent weights, optimiser state, training recipe. */
@@ -202,7 +206,10 @@ typedef enum bnn_param {
   BNN_PARAM_WEIGHT_CLIP_VALUE = 301,
   BNN_PARAM_LR_SCALE = 302,         /* bnn_lr_scale */
   /* batch norm: 400.. */
-  BNN_PARAM_BATCH_NORM_MOMENTUM = 400 /* every batch norm layer */
+  BNN_PARAM_BATCH_NORM_MOMENTUM = 400, /* every batch norm layer */
+  /* Not parameters: any int32 is a value of the type (unknown ones are refused at run time). */
+  BNN_PARAM_MIN_INT32_ = -2147483647 - 1,
+  BNN_PARAM_MAX_INT32_ = 2147483647
 } bnn_param;
 
 typedef enum bnn_ste {

@@ -121,6 +121,7 @@ void Model::set_param(bnn_param p, double v) {
       for (auto& l : layers_) l->set_batch_norm_momentum(f);
       bn_momentum_ = f;
       break;
+    default: break;  // unreachable: info(p) refused unknown parameters
   }
 }
 
@@ -166,6 +167,7 @@ double Model::get_param(bnn_param p) const {
     case BNN_PARAM_BATCH_NORM_MOMENTUM:
       if (bn_momentum_ < 0.0f) fail(BNN_STATUS_UNSUPPORTED, "batch_norm_momentum: not set for the whole model (each batch_norm layer has its own)");
       return bn_momentum_;
+    default: break;
   }
   fail(BNN_STATUS_INVALID_ARGUMENT, "unknown parameter");
 }

@@ -30,7 +30,7 @@ void write_file_atomic(const std::string& path, const std::vector<uint8_t>& byte
   const std::string tmp = path + ".tmp";
   FILE* f = std::fopen(tmp.c_str(), "wb");
   if (!f) fail(BNN_STATUS_IO, tmp + ": cannot create: " + std::strerror(errno));
-  bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
+  bool ok = bytes.empty() || std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
   ok = std::fflush(f) == 0 && ok;
 #ifndef _WIN32
   ok = ok && fsync(fileno(f)) == 0;

@@ -48,7 +48,13 @@ class Pool {
   int threads() const { return threads_.load(); }
 
   void run(size_t n, void (*fn)(void*, size_t), void* ctx) {
-    if (n <= 1 || t_in_region || workers_.empty() || !region_mu_.try_lock()) {
+    // workers_ may only be read under region_mu_ (resize() changes it under that lock).
+    if (n <= 1 || t_in_region || !region_mu_.try_lock()) {
+      run_inline(n, fn, ctx);
+      return;
+    }
+    if (workers_.empty()) {
+      region_mu_.unlock();
       run_inline(n, fn, ctx);
       return;
     }
