@@ -25,11 +25,13 @@ cmake -S . -B "$ASAN_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 cmake --build "$ASAN_BUILD" -j "$JOBS"
 (cd "$ASAN_BUILD" && ctest --output-on-failure -j "$JOBS" -L unit)
 
+echo "== native and sanitizer stages done after ${SECONDS}s"
 passed=0; failed=0
 for hook in scripts/test.d/*.sh; do
   [ -e "$hook" ] || continue
-  echo "== hook $hook"
+  echo "== hook $hook (at ${SECONDS}s)"
   if BNN_BUILD_DIR="$BUILD" bash "$hook"; then passed=$((passed+1)); else failed=$((failed+1)); echo "FAILED: $hook"; fi
 done
+echo "== all stages done after ${SECONDS}s"
 echo "test hooks: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
