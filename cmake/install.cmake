@@ -42,3 +42,9 @@ endif()
 set(BNN_PC_LIBS_PRIVATE "-lstdc++ -lm")
 configure_file("${CMAKE_CURRENT_LIST_DIR}/bnn.pc.in" "${PROJECT_BINARY_DIR}/bnn.pc" @ONLY)
 install(FILES "${PROJECT_BINARY_DIR}/bnn.pc" DESTINATION "${_bnn_pc_dir}" COMPONENT dev)
+
+# The command-line tool (target bnn_cli, installed as `bnn`), when it is built.
+if(TARGET bnn_cli)
+  install(TARGETS bnn_cli RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}" COMPONENT runtime)
+endif()
+install(FILES "${PROJECT_SOURCE_DIR}/LICENSE" DESTINATION "${CMAKE_INSTALL_DOCDIR}" COMPONENT runtime)
