@@ -21,10 +21,14 @@ use std::os::raw::c_char;
 use std::path::Path;
 use std::ptr::{self, NonNull};
 
+mod infer;
 mod status;
 pub mod sys;
+mod train;
 
+pub use infer::InferEngine;
 pub use status::{Status, STATUS_TABLE};
+pub use train::{gzip_supported, Dataset, EpochRecord, Position, Trainer};
 
 /// The error of a failed libbnn call: its status and the library's message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -213,6 +217,11 @@ impl fmt::Debug for Model {
 impl Model {
     fn from_created(status: sys::bnn_status, raw: *mut sys::bnn_model) -> Result<Model> {
         check_global(status)?;
+        Model::from_raw(raw)
+    }
+
+    /// Takes ownership of a handle the library just returned.
+    fn from_raw(raw: *mut sys::bnn_model) -> Result<Model> {
         NonNull::new(raw)
             .map(|raw| Model { raw })
             .ok_or_else(|| Error::new(Status::Internal, "the library returned OK without a model"))
@@ -365,6 +374,14 @@ impl Model {
         self.check(status).map(|_| Evaluation { loss, accuracy })
     }
 
+    /// Accuracy of the last successful train step on its own batch (before the update).
+    pub fn last_step_accuracy(&self) -> Result<f32> {
+        let mut accuracy = 0.0f32;
+        // SAFETY: live handle, valid out-pointer.
+        let status = unsafe { sys::bnn_model_last_step_accuracy(self.ptr(), &mut accuracy) };
+        self.check(status).map(|_| accuracy)
+    }
+
     /// Changes the recipe between two steps with a partial JSON document of training-phase keys,
     /// e.g. `{"kernel_ste": "clipped", "learning_rate": 1e-4}`. An invalid patch changes nothing.
     pub fn configure(&mut self, json_patch: &str) -> Result<()> {
@@ -427,6 +444,20 @@ impl Model {
     /// A human-readable table of the layers.
     pub fn summary(&self) -> Result<String> {
         self.read_text(sys::bnn_model_summary)
+    }
+
+    /// The free-form JSON value that travels with the model and its checkpoints ("null" when
+    /// unset).
+    pub fn metadata(&self) -> Result<String> {
+        self.read_text(sys::bnn_model_metadata)
+    }
+
+    /// Sets the metadata: any JSON value, at most 1 MiB.
+    pub fn set_metadata(&mut self, json: &str) -> Result<()> {
+        let json = c_string(json, "metadata")?;
+        // SAFETY: live handle, NUL-terminated JSON.
+        let status = unsafe { sys::bnn_model_set_metadata(self.raw.as_ptr(), json.as_ptr()) };
+        self.check(status)
     }
 
     /// Number of parameter tensors.

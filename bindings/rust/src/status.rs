@@ -51,6 +51,7 @@ statuses! {
     Numeric = 10, "NUMERIC", "numeric fault (NaN or Inf)";
     Internal = 11, "INTERNAL", "internal error";
     BufferTooSmall = 12, "BUFFER_TOO_SMALL", "output buffer too small";
+    Cancelled = 13, "CANCELLED", "cancelled by a callback";
 }
 
 impl Status {
