@@ -173,6 +173,7 @@ std::unique_ptr<Model> Model::from_json(const json& doc) {
     if (total > (size_t{1} << 28))
       lj.error(BNN_STATUS_OUT_OF_RANGE, "", "the model exceeds 2^28 parameters");
     l.set_quantize(m->quantize_);
+    l.set_fused_update(true);  // the optimiser applies the kernel STE and keeps the signs
   }
   if (shape.dims.size() != 1)
     lr.error(BNN_STATUS_SHAPE_MISMATCH, "",
@@ -453,6 +454,7 @@ void Model::set_tensor(size_t index, const float* values, size_t numel) {
       fail(BNN_STATUS_OUT_OF_RANGE, t.name + ": value " + std::to_string(i) + " is negative");
   }
   std::copy(values, values + numel, t.value.begin());
+  t.signs_stamp = 0;  // the layer repacks the signs of a binary kernel
 }
 
 }  // namespace bnn

@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <vector>
+#include <algorithm>
 
 #include "kernels/isa.h"
 #include "kernels/kernels.h"
@@ -23,9 +25,15 @@ const BgemmVariant kBgemmVariants[] = {
 #undef BNN_BGEMM_VARIANT
 };
 const SgemmVariant kSgemmVariants[] = {
-#define BNN_SGEMM_VARIANT(ns, isa, features) {#ns, Isa::isa, (features), &ns::sgemm},
+#define BNN_SGEMM_VARIANT(ns, isa, features) \
+  {#ns, Isa::isa, (features), &ns::sgemm, &ns::sgemm_signs},
 #include "kernels/sgemm/registry.inc"
 #undef BNN_SGEMM_VARIANT
+};
+const UpdateVariant kUpdateVariants[] = {
+#define BNN_UPDATE_VARIANT(ns, isa, features) {#ns, Isa::isa, (features), &ns::weight_update},
+#include "kernels/update/registry.inc"
+#undef BNN_UPDATE_VARIANT
 };
 
 constexpr const char* kIsaNames[] = {"scalar", "sse4.1", "avx2", "avx512", "neon", "wasm_simd128"};
@@ -54,6 +62,7 @@ uint32_t g_native = 0;
 std::atomic<Isa> g_isa{Isa::scalar};
 std::atomic<const BgemmVariant*> g_bgemm{&kBgemmVariants[0]};
 std::atomic<const SgemmVariant*> g_sgemm{&kSgemmVariants[0]};
+std::atomic<const UpdateVariant*> g_update{&kUpdateVariants[0]};
 std::once_flag g_once;
 
 bool compiled(Isa isa) {
@@ -77,6 +86,7 @@ const V* pick(const V (&table)[N], Isa isa) {
 void select(Isa isa) {
   g_bgemm.store(pick(kBgemmVariants, isa));
   g_sgemm.store(pick(kSgemmVariants, isa));
+  g_update.store(pick(kUpdateVariants, isa));
   g_isa.store(isa);
 }
 
@@ -165,6 +175,14 @@ const BgemmVariant* bgemm_variants(size_t* count) {
 const SgemmVariant* sgemm_variants(size_t* count) {
   *count = sizeof(kSgemmVariants) / sizeof(kSgemmVariants[0]);
   return kSgemmVariants;
+}
+const UpdateVariant* update_variants(size_t* count) {
+  *count = sizeof(kUpdateVariants) / sizeof(kUpdateVariants[0]);
+  return kUpdateVariants;
+}
+const UpdateVariant& active_update() {
+  init_once();
+  return *g_update.load();
 }
 const BgemmVariant& active_bgemm() {
   init_once();
@@ -293,6 +311,79 @@ void bgemm(size_t M, size_t N, size_t K, const uint64_t* A, const uint64_t* B, f
       if (m0 < m1) f(m1 - m0, N, K, A + m0 * words, B, C + m0 * ldc, ldc);
     });
   }
+}
+
+void sgemm_signs(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, float alpha,
+                 const float* A, size_t lda, const uint64_t* B, size_t ldb_words, float beta,
+                 float* C, size_t ldc) {
+  const SgemmSignsFn f = active_sgemm().sgemm_signs;
+  const double work = static_cast<double>(M) * N * (K + 1);
+  if (N >= M) {  // column parts start at multiples of 64: whole words of B's bits
+    const size_t parts = parts_for(work, N, 64);
+    if (parts <= 1) return f(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb_words, beta, C, ldc);
+    parallel_for(parts, [&](size_t i) {
+      const size_t n0 = split_at(N, parts, i, 64), n1 = split_at(N, parts, i + 1, 64);
+      if (n0 < n1)
+        f(trans_a, trans_b, M, n1 - n0, K, alpha, A, lda,
+          trans_b ? B + n0 * ldb_words : B + n0 / 64, ldb_words, beta, C + n0, ldc);
+    });
+  } else {
+    const size_t parts = parts_for(work, M, 16);
+    if (parts <= 1) return f(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb_words, beta, C, ldc);
+    parallel_for(parts, [&](size_t i) {
+      const size_t m0 = split_at(M, parts, i, 16), m1 = split_at(M, parts, i + 1, 16);
+      if (m0 < m1)
+        f(trans_a, trans_b, m1 - m0, N, K, alpha, trans_a ? A + m0 : A + m0 * lda, lda, B,
+          ldb_words, beta, C + m0 * ldc, ldc);
+    });
+  }
+}
+
+size_t weight_update(const UpdateParams& p, size_t rows, size_t cols, const float* w,
+                     const float* g, const float* s0, const float* s1, float* out_w,
+                     float* out_s0, float* out_s1, uint64_t* signs, bool* finite) {
+  const UpdateFn f = active_update().update;
+  const PackRowsFn pack = active_bgemm().pack_rows;
+  const size_t words = packed_words(cols);
+  // Fixed chunks of whole rows (a word of signs is written by one task), each updated and then
+  // packed while it is in cache; the counts are summed in chunk order: nothing depends on the
+  // thread count.
+  constexpr size_t kChunkValues = size_t{1} << 14;
+  const size_t rows_per = cols >= kChunkValues ? 1 : kChunkValues / cols;
+  const size_t chunks = (rows + rows_per - 1) / rows_per;
+  constexpr size_t kInline = 16;
+  size_t flips_inline[kInline];
+  char ok_inline[kInline];
+  std::vector<size_t> flips_heap;
+  std::vector<char> ok_heap;
+  size_t* flips = flips_inline;
+  char* ok = ok_inline;
+  if (chunks > kInline) {
+    flips_heap.assign(chunks, 0);
+    ok_heap.assign(chunks, 1);
+    flips = flips_heap.data();
+    ok = ok_heap.data();
+  }
+  auto run = [&](size_t k) {
+    const size_t r0 = k * rows_per, r1 = std::min(rows, r0 + rows_per);
+    bool fin = true;
+    flips[k] = f(p, w, g, s0, s1, out_w, out_s0, out_s1, r0 * cols, r1 * cols, &fin);
+    ok[k] = fin;
+    if (signs) pack(out_w + r0 * cols, r1 - r0, cols, cols, signs + r0 * words);
+  };
+  if (chunks == 1 || static_cast<double>(rows) * cols < kMinParallelWork / 8) {
+    for (size_t k = 0; k < chunks; ++k) run(k);
+  } else {
+    parallel_for(chunks, run);
+  }
+  size_t total = 0;
+  bool all = true;
+  for (size_t k = 0; k < chunks; ++k) {
+    total += flips[k];
+    all = all && ok[k];
+  }
+  *finite = all;
+  return total;
 }
 
 }  // namespace bnn::kernels

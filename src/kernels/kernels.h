@@ -29,6 +29,43 @@ void pack_cols(const float* w, size_t K, size_t N, size_t ld, uint64_t* out);
 void bgemm(size_t M, size_t N, size_t K, const uint64_t* A, const uint64_t* B, float* C,
            size_t ldc);
 
+// sgemm with op(B) made of signs held as packed bits (bit set = -1, clear = +1), the layout of
+// pack_rows: without trans_b, B is K rows of N bits (ldb_words words per row); with trans_b, N
+// rows of K bits. Each variant packs its B panels straight from the bits and otherwise runs the
+// same operations as sgemm on the +-1 floats, so the result equals sgemm on the expanded matrix
+// exactly (same variant). With trans_b == false the split between threads needs B's columns in
+// whole words, which the threaded entry guarantees.
+void sgemm_signs(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, float alpha,
+                 const float* A, size_t lda, const uint64_t* B, size_t ldb_words, float beta,
+                 float* C, size_t ldc);
+
+// Row-major sign bits (rows x packed_words(cols), as pack_rows writes them) -> the transposed
+// layout (cols x packed_words(rows), as pack_cols writes it), padding bits 0. Exact.
+void transpose_signs(const uint64_t* in, size_t rows, size_t cols, uint64_t* out);
+
+// ---- The fused weight update ----------------------------------------------------------------------
+// One pass over a parameter tensor: the straight-through estimator's gradient mask (when the layer
+// left it to the optimiser), weight decay, the optimiser's update rule (PyTorch's formulas, Bop as
+// in Larq), weight clipping, the sign-flip count and, for binary tensors, the sign bits of the new
+// weights for the next forward. New values and state go to separate buffers (out_*), so that the
+// caller decides whether to make them current: the step is all or nothing.
+enum class UpdateRule : int { sgd, momentum, nesterov, adagrad, adadelta, rmsprop, adam, bop };
+struct UpdateParams {
+  UpdateRule rule = UpdateRule::sgd;
+  bool mask_clipped = false;  // gradient zeroed where |w| > mask_clip (clipped STE)
+  float mask_clip = 1.0f;
+  float lr = 0, wd = 0, mu = 0, rho = 0, eps = 0, b1 = 0, b2 = 0, bc1 = 1, bc2 = 1;
+  float gamma = 0, threshold = 0;
+  float clip = 0;  // weight clipping bound (infinity: none)
+};
+// rows x cols values (a kernel [in][out], or [kh][kw][in][out] as rows kh*kw*in). s0/s1 and
+// out_s0/out_s1 as many as the rule keeps (null otherwise). signs (may be null): rows x
+// packed_words(cols) words of the new weights' signs. Returns the number of sign flips; *finite
+// is false when any new value or state is NaN or Inf. Results do not depend on the thread count.
+size_t weight_update(const UpdateParams& p, size_t rows, size_t cols, const float* w,
+                     const float* g, const float* s0, const float* s1, float* out_w,
+                     float* out_s0, float* out_s1, uint64_t* signs, bool* finite);
+
 // Process-wide ISA selection (names as in bnn.h). Returns false if unknown/unsupported.
 enum class IsaStatus { ok, unknown, unsupported };
 IsaStatus set_isa(const char* name);

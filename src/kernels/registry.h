@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "kernels/isa.h"
+#include "kernels/kernels.h"
 
 namespace bnn::kernels {
 
@@ -19,6 +20,13 @@ using BgemmFn = void (*)(size_t M, size_t N, size_t K, const uint64_t* A, const 
 using SgemmFn = void (*)(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, float alpha,
                          const float* A, size_t lda, const float* B, size_t ldb, float beta,
                          float* C, size_t ldc);
+using SgemmSignsFn = void (*)(bool trans_a, bool trans_b, size_t M, size_t N, size_t K,
+                              float alpha, const float* A, size_t lda, const uint64_t* B,
+                              size_t ldb_words, float beta, float* C, size_t ldc);
+// The element-wise update of values [begin, end) (see weight_update); returns the sign flips.
+using UpdateFn = size_t (*)(const UpdateParams& p, const float* w, const float* g,
+                            const float* s0, const float* s1, float* out_w, float* out_s0,
+                            float* out_s1, size_t begin, size_t end, bool* finite);
 
 struct BgemmVariant {
   const char* name;    // e.g. "avx512_vpopcntdq"
@@ -34,14 +42,24 @@ struct SgemmVariant {
   Isa isa;
   uint32_t features;
   SgemmFn sgemm;
+  SgemmSignsFn sgemm_signs;
+};
+
+struct UpdateVariant {
+  const char* name;
+  Isa isa;
+  uint32_t features;
+  UpdateFn update;
 };
 
 // Every compiled variant, in registry order (within an ISA, later entries are better).
 const BgemmVariant* bgemm_variants(size_t* count);
 const SgemmVariant* sgemm_variants(size_t* count);
+const UpdateVariant* update_variants(size_t* count);
 // The variants in use for the current ISA.
 const BgemmVariant& active_bgemm();
 const SgemmVariant& active_sgemm();
+const UpdateVariant& active_update();
 
 // Per-variant entry points, declared from the registries.
 #define BNN_BGEMM_VARIANT(ns, isa, features)                                                   \
@@ -59,8 +77,20 @@ const SgemmVariant& active_sgemm();
   void sgemm(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, float alpha,            \
              const float* A, size_t lda, const float* B, size_t ldb, float beta, float* C,     \
              size_t ldc);                                                                      \
+  void sgemm_signs(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, float alpha,      \
+                   const float* A, size_t lda, const uint64_t* B, size_t ldb_words,            \
+                   float beta, float* C, size_t ldc);                                          \
   }
 #include "kernels/sgemm/registry.inc"
 #undef BNN_SGEMM_VARIANT
+
+#define BNN_UPDATE_VARIANT(ns, isa, features)                                                  \
+  namespace ns {                                                                               \
+  size_t weight_update(const UpdateParams& p, const float* w, const float* g, const float* s0, \
+                       const float* s1, float* out_w, float* out_s0, float* out_s1,            \
+                       size_t begin, size_t end, bool* finite);                                \
+  }
+#include "kernels/update/registry.inc"
+#undef BNN_UPDATE_VARIANT
 
 }  // namespace bnn::kernels

@@ -20,6 +20,7 @@
 
 #include "core/rng.h"
 #include "kernels/kernels.h"
+#include "layers/binary_kernel.h"
 #include "layers/layers.h"
 #include "layers/spatial.h"
 
@@ -95,11 +96,8 @@ class Conv2d : public Layer {
     const bool qin = quantize_ && iq_.present, qk = quantize_ && kq_.present;
     const size_t P = g_.positions(), n_in = in_.numel(), chunk = chunk_samples(batch);
     const float* w = kernel_->value.data();
-    if (qk) {
-      wq_.resize(kernel_->numel());
-      sign_forward(w, wq_.data(), wq_.size());
-      w = wq_.data();
-    }
+    // sign(W) as bits, kept current by the optimiser's fused update (no pass over W here).
+    const uint64_t* wsigns = qk ? BinaryKernel::row_signs(*kernel_, fused_update_) : nullptr;
     if (qin && qk) {
       binary_forward(x, y, batch, chunk);
     } else {
@@ -113,8 +111,12 @@ class Conv2d : public Layer {
       for (size_t b0 = 0; b0 < batch; b0 += chunk) {
         const size_t nb = std::min(chunk, batch - b0);
         for (size_t s = 0; s < nb; ++s) im2col(xin + (b0 + s) * n_in, g_, pad_, &col_[s * P * k_]);
-        kernels::sgemm(false, false, nb * P, f_, k_, 1.0f, col_.data(), k_, w, f_, 0.0f,
-                       y + b0 * P * f_, f_);
+        if (qk)
+          kernels::sgemm_signs(false, false, nb * P, f_, k_, 1.0f, col_.data(), k_, wsigns,
+                               kernels::packed_words(f_), 0.0f, y + b0 * P * f_, f_);
+        else
+          kernels::sgemm(false, false, nb * P, f_, k_, 1.0f, col_.data(), k_, w, f_, 0.0f,
+                         y + b0 * P * f_, f_);
       }
     }
     if (use_bias_) {
@@ -129,7 +131,9 @@ class Conv2d : public Layer {
                 size_t batch) override {
     const bool qin = quantize_ && iq_.present, qk = quantize_ && kq_.present;
     const size_t P = g_.positions(), n_in = in_.numel(), chunk = chunk_samples(batch);
-    const float* w = qk ? wq_.data() : kernel_->value.data();
+    const float* w = kernel_->value.data();
+    // sign(W)^T row-major (the forward made the signs current).
+    const uint64_t* wt = qk ? wsigns_.col_signs(*kernel_) : nullptr;
     const float* xin = x;
     if (qin) {  // the packed forward path does not keep sign(x)
       xq_.resize(batch * n_in);
@@ -148,11 +152,17 @@ class Conv2d : public Layer {
                      b0 == 0 ? 0.0f : 1.0f, gw, f_);
       if (dx) {
         // dL/dcol = dy W^T, then scattered back onto the image.
-        kernels::sgemm(false, true, nb * P, k_, f_, 1.0f, dyc, f_, w, f_, 0.0f, dcol_.data(), k_);
+        if (qk)
+          kernels::sgemm_signs(false, false, nb * P, k_, f_, 1.0f, dyc, f_, wt,
+                               kernels::packed_words(k_), 0.0f, dcol_.data(), k_);
+        else
+          kernels::sgemm(false, true, nb * P, k_, f_, 1.0f, dyc, f_, w, f_, 0.0f, dcol_.data(),
+                         k_);
         for (size_t s = 0; s < nb; ++s) col2im(&dcol_[s * P * k_], g_, dx + (b0 + s) * n_in);
       }
     }
-    if (qk) kq_.backward(kernel_->value.data(), gw, kernel_->numel());
+    kernel_->grad_mask_clipped = false;
+    if (qk) BinaryKernel::ste_backward(kq_, *kernel_, fused_update_);
     if (use_bias_) {
       float* gb = bias_->grad.data();
       std::fill(gb, gb + f_, 0.0f);
@@ -212,8 +222,7 @@ class Conv2d : public Layer {
 
   void binary_forward(const float* x, float* y, size_t batch, size_t chunk) {
     const size_t P = g_.positions(), n_in = in_.numel(), words = kernels::packed_words(k_);
-    wbits_.resize(f_ * words);
-    kernels::pack_cols(kernel_->value.data(), k_, f_, f_, wbits_.data());
+    const uint64_t* wbits = wsigns_.col_signs(*kernel_);
     if (g_.c % 64 == 0) {
       // Channels fill whole words: pack each image once, then build the im2col rows from words
       // (no float column matrix; chunks can be as large as the bit budget allows).
@@ -226,7 +235,7 @@ class Conv2d : public Layer {
           kernels::pack_rows(x + (b0 + s) * n_in, g_.h * g_.w, g_.c, g_.c, pix_.data());
           im2col_bits(pix_.data(), &xbits_[s * P * words]);
         }
-        kernels::bgemm(nb * P, f_, k_, xbits_.data(), wbits_.data(), y + b0 * P * f_, f_);
+        kernels::bgemm(nb * P, f_, k_, xbits_.data(), wbits, y + b0 * P * f_, f_);
       }
     } else {
       col_.resize(chunk * P * k_);
@@ -236,18 +245,19 @@ class Conv2d : public Layer {
         // Raw x: packing takes the sign (sign(0) = +1, bit 0), so no separate sign pass.
         for (size_t s = 0; s < nb; ++s) im2col(x + (b0 + s) * n_in, g_, pad_, &col_[s * P * k_]);
         kernels::pack_rows(col_.data(), nb * P, k_, k_, xbits_.data());
-        kernels::bgemm(nb * P, f_, k_, xbits_.data(), wbits_.data(), y + b0 * P * f_, f_);
+        kernels::bgemm(nb * P, f_, k_, xbits_.data(), wbits, y + b0 * P * f_, f_);
       }
     }
     if (pad_ != 0.0f || border_.empty()) return;
     // Padded zeros were counted as +1: subtract sum_c sign(w[t][c][o]) of every padded tap t.
     const size_t taps = g_.kh * g_.kw;
     tap_sum_.assign(taps * f_, 0.0f);
+    const size_t fw = kernels::packed_words(f_);
     for (size_t t = 0; t < taps; ++t)
       for (size_t c = 0; c < g_.c; ++c) {
-        const float* wr = &wq_[(t * g_.c + c) * f_];
+        const uint64_t* wr = &kernel_->signs[(t * g_.c + c) * fw];  // sums of +-1: exact
         float* ts = &tap_sum_[t * f_];
-        for (size_t o = 0; o < f_; ++o) ts[o] += wr[o];
+        for (size_t o = 0; o < f_; ++o) ts[o] += ((wr[o / 64] >> (o % 64)) & 1u) ? -1.0f : 1.0f;
       }
     corr_.resize(f_);
     for (const Border& b : border_) {
@@ -276,8 +286,9 @@ class Conv2d : public Layer {
   Tensor* bias_ = nullptr;
   std::vector<Border> border_;
   std::vector<size_t> border_taps_;
-  std::vector<float> wq_, xq_, col_, dcol_, tap_sum_, corr_;
-  std::vector<uint64_t> xbits_, wbits_, pix_;
+  BinaryKernel wsigns_;
+  std::vector<float> xq_, col_, dcol_, tap_sum_, corr_;
+  std::vector<uint64_t> xbits_, pix_;
 };
 
 }  // namespace

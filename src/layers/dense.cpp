@@ -4,6 +4,7 @@
 
 #include "core/rng.h"
 #include "kernels/kernels.h"
+#include "layers/binary_kernel.h"
 #include "layers/layers.h"
 
 namespace bnn {
@@ -46,27 +47,27 @@ class Dense : public Layer {
 
   void forward(const float* x, float* y, size_t batch, bool /*training*/) override {
     const bool qin = quantize_ && iq_.present, qk = quantize_ && kq_.present;
-    const float* w = kernel_->value.data();
-    if (qk) {
-      wq_.resize(kernel_->numel());
-      sign_forward(w, wq_.data(), wq_.size());
-      w = wq_.data();
-    }
     if (qin) {
       xq_.resize(batch * n_in_);
       sign_forward(x, xq_.data(), xq_.size());
     }
-    if (qin && qk) {
-      // Both operands are signs: y = K - 2 popcount(x xor w) on packed bits.
-      const size_t words = kernels::packed_words(n_in_);
-      xbits_.resize(batch * words);
-      wbits_.resize(n_out_ * words);
-      kernels::pack_rows(x, batch, n_in_, n_in_, xbits_.data());
-      kernels::pack_cols(kernel_->value.data(), n_in_, n_out_, n_out_, wbits_.data());
-      kernels::bgemm(batch, n_out_, n_in_, xbits_.data(), wbits_.data(), y, n_out_);
+    if (qk) {
+      // sign(W) as bits, kept current by the optimiser's fused update (no pass over W here).
+      const uint64_t* rows = BinaryKernel::row_signs(*kernel_, fused_update_);
+      if (qin) {
+        // Both operands are signs: y = K - 2 popcount(x xor w) on packed bits.
+        const size_t words = kernels::packed_words(n_in_);
+        xbits_.resize(batch * words);
+        kernels::pack_rows(x, batch, n_in_, n_in_, xbits_.data());
+        kernels::bgemm(batch, n_out_, n_in_, xbits_.data(), wsigns_.col_signs(*kernel_), y,
+                       n_out_);
+      } else {
+        kernels::sgemm_signs(false, false, batch, n_out_, n_in_, 1.0f, x, n_in_, rows,
+                             kernels::packed_words(n_out_), 0.0f, y, n_out_);
+      }
     } else {
-      kernels::sgemm(false, false, batch, n_out_, n_in_, 1.0f, qin ? xq_.data() : x, n_in_, w,
-                     n_out_, 0.0f, y, n_out_);
+      kernels::sgemm(false, false, batch, n_out_, n_in_, 1.0f, qin ? xq_.data() : x, n_in_,
+                     kernel_->value.data(), n_out_, 0.0f, y, n_out_);
     }
     if (use_bias_) {
       const float* b = bias_->value.data();
@@ -79,11 +80,11 @@ class Dense : public Layer {
                 size_t batch) override {
     const bool qin = quantize_ && iq_.present, qk = quantize_ && kq_.present;
     const float* xin = qin ? xq_.data() : x;
-    const float* w = qk ? wq_.data() : kernel_->value.data();
     // dL/dW_used = x^T dy; then through the kernel STE to the latent weights.
     kernels::sgemm(true, false, n_in_, n_out_, batch, 1.0f, xin, n_in_, dy, n_out_, 0.0f,
                    kernel_->grad.data(), n_out_);
-    if (qk) kq_.backward(kernel_->value.data(), kernel_->grad.data(), kernel_->numel());
+    kernel_->grad_mask_clipped = false;
+    if (qk) BinaryKernel::ste_backward(kq_, *kernel_, fused_update_);
     if (use_bias_) {
       float* gb = bias_->grad.data();
       std::fill(gb, gb + n_out_, 0.0f);
@@ -91,8 +92,13 @@ class Dense : public Layer {
         for (size_t o = 0; o < n_out_; ++o) gb[o] += dy[i * n_out_ + o];
     }
     if (dx) {
-      kernels::sgemm(false, true, batch, n_in_, n_out_, 1.0f, dy, n_out_, w, n_out_, 0.0f, dx,
-                     n_in_);
+      if (qk)  // dy sign(W)^T: the transposed signs are sign(W)^T row-major
+        kernels::sgemm_signs(false, false, batch, n_in_, n_out_, 1.0f, dy, n_out_,
+                             wsigns_.col_signs(*kernel_), kernels::packed_words(n_in_), 0.0f, dx,
+                             n_in_);
+      else
+        kernels::sgemm(false, true, batch, n_in_, n_out_, 1.0f, dy, n_out_,
+                       kernel_->value.data(), n_out_, 0.0f, dx, n_in_);
       if (qin) iq_.backward(x, dx, batch * n_in_);
     }
   }
@@ -103,8 +109,9 @@ class Dense : public Layer {
   Quantizer iq_, kq_;
   Tensor* kernel_ = nullptr;
   Tensor* bias_ = nullptr;
-  std::vector<float> wq_, xq_;
-  std::vector<uint64_t> xbits_, wbits_;
+  BinaryKernel wsigns_;
+  std::vector<float> xq_;
+  std::vector<uint64_t> xbits_;
 };
 
 }  // namespace

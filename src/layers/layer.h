@@ -2,7 +2,9 @@
 // input shape (HWC for images) and produces its output shape. Layers cache in forward() what
 // their backward() needs; running statistics are only committed when the whole step succeeded.
 #pragma once
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,7 +39,24 @@ struct Tensor {
   bool binary = false;          // latent weights of a binarised kernel
   float glorot_h = 1.0f;        // H = sqrt(1.5 / (fan_in + fan_out)) for binary kernels
   bool non_negative = false;    // running variances
+  // Binary kernels, kept by the optimiser's fused update when a model drives the layers: the
+  // signs of `value` packed row-major (bit set where value < 0; rows = numel / shape.back(),
+  // packed_words(shape.back()) words each), current while signs_stamp != 0. Whoever else writes
+  // `value` (set_tensor, a loader) sets signs_stamp = 0 and the layer repacks.
+  std::vector<uint64_t> signs;
+  uint64_t signs_stamp = 0;
+  // The clipped STE's mask that the layer left for the optimiser to apply to `grad` (fused
+  // update); false when `grad` is final.
+  bool grad_mask_clipped = false;
+  float grad_mask_clip = 1.0f;
   size_t numel() const { return value.size(); }
+  size_t cols() const { return shape.empty() ? numel() : shape.back(); }
+  size_t rows() const { return cols() ? numel() / cols() : 0; }
+  // A new stamp for `signs` (process-wide counter, never 0).
+  static uint64_t next_stamp() {
+    static std::atomic<uint64_t> counter{0};
+    return ++counter;
+  }
 };
 
 class Layer {
@@ -66,6 +85,10 @@ class Layer {
   virtual Quantizer* input_quantizer() { return nullptr; }
   // false = run in full precision (two-stage training), keeping the configured quantizers.
   void set_quantize(bool on) { quantize_ = on; }
+  // On (set by the model): the optimiser applies the kernel's clipped-STE mask and keeps
+  // Tensor::signs current in its fused update. Off (a layer used alone): the layer applies the
+  // mask itself and packs the signs of its kernel from the values on every forward.
+  void set_fused_update(bool on) { fused_update_ = on; }
   // Batch-norm momentum (layers without one ignore it).
   virtual void set_batch_norm_momentum(float) {}
 
@@ -96,6 +119,7 @@ class Layer {
   }
   Shape in_, out_;
   bool quantize_ = true;
+  bool fused_update_ = false;
   std::vector<std::unique_ptr<Tensor>> tensors_;
 };
 

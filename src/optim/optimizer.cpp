@@ -4,7 +4,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "kernels/thread_pool.h"
+#include "kernels/kernels.h"
 
 namespace bnn {
 
@@ -186,6 +186,10 @@ void Optimizer::commit(const ParamSlot& p) {
   auto& sh = shadow(&t, s.size());
   t.value.swap(sh[0]);
   for (size_t k = 0; k < s.size(); ++k) s[k].swap(sh[k + 1]);
+  if (t.binary) {
+    t.signs.swap(shadow_signs_[t.name]);
+    t.signs_stamp = Tensor::next_stamp();
+  }
 }
 
 std::vector<std::vector<float>>& Optimizer::shadow(const Tensor* t, size_t n) {
@@ -194,105 +198,17 @@ std::vector<std::vector<float>>& Optimizer::shadow(const Tensor* t, size_t n) {
   return sh;
 }
 
-namespace {
-
-inline uint32_t non_finite(float x) {
-  uint32_t bits;
-  std::memcpy(&bits, &x, sizeof bits);
-  return static_cast<uint32_t>((bits & 0x7F800000u) == 0x7F800000u);
-}
-
-// Constants of one update, shared by every element.
-struct UpdateConsts {
-  float lr, wd, mu, rho, eps, b1, b2, bc1, bc2, gamma, threshold, clip;
-};
-
-// The element-wise update of one optimiser type on [begin, end). In the dry run (kCommit false)
-// nothing is written and the return value is 0 when every new value and state is finite; in the
-// commit it writes and returns the number of binary sign flips. One template per type keeps the
-// loops free of branches so that they vectorise.
-template <OptType T>
-size_t update_range(const float* __restrict w, const float* __restrict grad,
-                    const float* __restrict s0, const float* __restrict s1,
-                    float* __restrict out_w, float* __restrict out_s0, float* __restrict out_s1,
-                    const UpdateConsts& c, size_t begin, size_t end, bool count_flips,
-                    bool* finite) {
-  uint32_t bad = 0;  // OR of "exponent all ones" (NaN/Inf) over every new value: vectorises
-  const float clip = c.clip;
-  size_t flips = 0;
-  for (size_t i = begin; i < end; ++i) {
-    const float wi = w[i];
-    const float g = grad[i] + (T == OptType::bop ? 0.0f : c.wd * wi);
-    float nw = wi, a = 0.0f, b = 0.0f;
-    if constexpr (T == OptType::sgd) {
-      nw = wi - c.lr * g;
-    } else if constexpr (T == OptType::momentum) {
-      a = c.mu * s0[i] + g;
-      nw = wi - c.lr * a;
-    } else if constexpr (T == OptType::nesterov) {
-      a = c.mu * s0[i] + g;
-      nw = wi - c.lr * (g + c.mu * a);
-    } else if constexpr (T == OptType::adagrad) {
-      a = s0[i] + g * g;
-      nw = wi - c.lr * g / (std::sqrt(a) + c.eps);
-    } else if constexpr (T == OptType::adadelta) {
-      a = c.rho * s0[i] + (1.0f - c.rho) * g * g;
-      const float delta = std::sqrt(s1[i] + c.eps) / std::sqrt(a + c.eps) * g;
-      b = c.rho * s1[i] + (1.0f - c.rho) * delta * delta;
-      nw = wi - c.lr * delta;
-    } else if constexpr (T == OptType::rmsprop) {
-      a = c.rho * s0[i] + (1.0f - c.rho) * g * g;
-      nw = wi - c.lr * g / (std::sqrt(a) + c.eps);
-    } else if constexpr (T == OptType::adam) {
-      a = c.b1 * s0[i] + (1.0f - c.b1) * g;
-      b = c.b2 * s1[i] + (1.0f - c.b2) * g * g;
-      nw = wi - c.lr * (a / c.bc1) / (std::sqrt(b / c.bc2) + c.eps);
-    } else {  // bop: flip when the gradient's moving average agrees in sign and exceeds threshold
-      a = (1.0f - c.gamma) * s0[i] + c.gamma * g;
-      const bool same_sign = (a > 0.0f && wi > 0.0f) || (a < 0.0f && wi < 0.0f);
-      nw = (std::fabs(a) > c.threshold && same_sign) ? -wi : wi;
-    }
-    constexpr int kSlots = T == OptType::sgd                                ? 0
-                           : (T == OptType::adadelta || T == OptType::adam) ? 2
-                                                                           : 1;
-    nw = nw > clip ? clip : (nw < -clip ? -clip : nw);  // weight clipping (inf when off)
-    bad |= non_finite(nw) | non_finite(a) | non_finite(b);
-    flips += (nw < 0.0f) != (wi < 0.0f);
-    out_w[i] = nw;
-    if constexpr (kSlots >= 1) out_s0[i] = a;
-    if constexpr (kSlots >= 2) out_s1[i] = b;
-  }
-  *finite = bad == 0;
-  return count_flips ? flips : 0;
-}
-
-size_t update_dispatch(OptType t, const float* w, const float* g, const float* s0,
-                       const float* s1, float* ow, float* os0, float* os1, const UpdateConsts& c,
-                       size_t b, size_t e, bool flips, bool* finite) {
-  switch (t) {
-#define BNN_OPT_CASE_(T) \
-  case T: return update_range<T>(w, g, s0, s1, ow, os0, os1, c, b, e, flips, finite);
-    BNN_OPT_CASE_(OptType::sgd)
-    BNN_OPT_CASE_(OptType::momentum)
-    BNN_OPT_CASE_(OptType::nesterov)
-    BNN_OPT_CASE_(OptType::adagrad)
-    BNN_OPT_CASE_(OptType::adadelta)
-    BNN_OPT_CASE_(OptType::rmsprop)
-    BNN_OPT_CASE_(OptType::adam)
-    BNN_OPT_CASE_(OptType::bop)
-#undef BNN_OPT_CASE_
-  }
-  return 0;
-}
-
-}  // namespace
+static_assert(static_cast<int>(OptType::sgd) == static_cast<int>(kernels::UpdateRule::sgd) &&
+                  static_cast<int>(OptType::adam) == static_cast<int>(kernels::UpdateRule::adam) &&
+                  static_cast<int>(OptType::bop) == static_cast<int>(kernels::UpdateRule::bop),
+              "the optimiser types and the kernels' update rules are listed in the same order");
 
 bool Optimizer::run(const ParamSlot& p, float clip, size_t* flips_out) {
   Tensor& t = *p.tensor;
   auto& s = slots(&t, slot_count(t.binary));
   auto& sh = shadow(&t, s.size());
-  const size_t n = t.numel();
-  UpdateConsts c;
+  kernels::UpdateParams c;
+  c.rule = static_cast<kernels::UpdateRule>(static_cast<int>(cfg_.type));
   c.lr = cfg_.learning_rate * p.lr_mult;
   c.wd = cfg_.weight_decay;
   c.mu = cfg_.momentum;
@@ -306,32 +222,24 @@ bool Optimizer::run(const ParamSlot& p, float clip, size_t* flips_out) {
   c.gamma = cfg_.gamma;
   c.threshold = cfg_.threshold;
   c.clip = clip;
-  const float* w = t.value.data();
-  const float* g = t.grad.data();
+  c.mask_clipped = t.grad_mask_clipped;
+  c.mask_clip = t.grad_mask_clip;
   const float* s0 = s.size() > 0 ? s[0].data() : nullptr;
   const float* s1 = s.size() > 1 ? s[1].data() : nullptr;
-  float* ow = sh[0].data();
   float* os0 = s.size() > 0 ? sh[1].data() : nullptr;
   float* os1 = s.size() > 1 ? sh[2].data() : nullptr;
-  // Fixed chunks, each written by one task: the result never depends on the thread count.
-  constexpr size_t kChunk = 1 << 14;
-  const size_t chunks = (n + kChunk - 1) / kChunk;
-  std::vector<size_t> flips(chunks, 0);
-  std::vector<char> ok(chunks, 1);
-  kernels::parallel_for(chunks, [&](size_t k) {
-    bool f = true;
-    flips[k] = update_dispatch(cfg_.type, w, g, s0, s1, ow, os0, os1, c, k * kChunk,
-                               std::min(n, (k + 1) * kChunk), t.binary, &f);
-    ok[k] = f;
-  });
-  size_t total = 0;
-  bool all_ok = true;
-  for (size_t k = 0; k < chunks; ++k) {
-    total += flips[k];
-    all_ok = all_ok && ok[k];
+  // Binary kernels: the signs of the new weights for the next forward, in the same pass.
+  uint64_t* signs = nullptr;
+  if (t.binary) {
+    auto& sb = shadow_signs_[t.name];
+    sb.resize(t.rows() * kernels::packed_words(t.cols()));
+    signs = sb.data();
   }
-  *flips_out = total;
-  return all_ok;
+  bool finite = true;
+  const size_t flips = kernels::weight_update(c, t.rows(), t.cols(), t.value.data(), t.grad.data(),
+                                              s0, s1, sh[0].data(), os0, os1, signs, &finite);
+  *flips_out = t.binary ? flips : 0;
+  return finite;
 }
 
 }  // namespace bnn

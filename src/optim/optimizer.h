@@ -76,6 +76,8 @@ class Optimizer {
   std::map<std::string, std::vector<std::vector<float>>> state_;
   // Staged updates: per tensor, [0] = new weights, [1..] = new state slots.
   std::map<std::string, std::vector<std::vector<float>>> shadow_;
+  // Staged signs of binary tensors (Tensor::signs), swapped in with the weights.
+  std::map<std::string, std::vector<uint64_t>> shadow_signs_;
   std::unique_ptr<Optimizer> fallback_;
 };
 

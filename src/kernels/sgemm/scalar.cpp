@@ -53,4 +53,16 @@ void sgemm(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, float alpha
   }
 }
 
+// The oracle of the sign variants: expand the bits to +-1 floats, then the float oracle.
+void sgemm_signs(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, float alpha,
+                 const float* A, size_t lda, const uint64_t* B, size_t ldb_words, float beta,
+                 float* C, size_t ldc) {
+  const size_t rows = trans_b ? N : K, cols = trans_b ? K : N;
+  std::vector<float> b(rows * cols);
+  for (size_t r = 0; r < rows; ++r)
+    for (size_t c = 0; c < cols; ++c)
+      b[r * cols + c] = ((B[r * ldb_words + c / 64] >> (c % 64)) & 1u) ? -1.0f : 1.0f;
+  sgemm(trans_a, trans_b, M, N, K, alpha, A, lda, b.data(), cols, beta, C, ldc);
+}
+
 }  // namespace bnn::kernels::scalar

@@ -145,9 +145,45 @@ void pack_a(bool trans_a, const float* A, size_t lda, size_t ic, size_t mc, size
   }
 }
 
-void sgemm_driver(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, float alpha,
-                  const float* A, size_t lda, const float* B, size_t ldb, float beta, float* C,
-                  size_t ldc) {
+// op(B) given as sign bits (kernels.h sgemm_signs) -> the same panels pack_b writes for the +-1
+// floats. Without trans_b a panel row is kNR consecutive bits of one word (kNR divides 64 and
+// panels start at multiples of kNR).
+void pack_b_signs(bool trans_b, const uint64_t* B, size_t ldw, size_t pc, size_t kc, size_t jc,
+                  size_t nc, float* out) {
+  static_assert(64 % kNR == 0, "a panel row must lie in one word of bits");
+  for (size_t j0 = 0; j0 < nc; j0 += kNR) {
+    float* dst = out + j0 * kc;
+    const size_t nr = min_of(kNR, nc - j0);
+    if (!trans_b) {
+      const size_t n0 = jc + j0;
+      const uint64_t* src = B + pc * ldw + n0 / 64;
+      const unsigned shift = static_cast<unsigned>(n0 % 64);
+      for (size_t k = 0; k < kc; ++k) {
+        const uint64_t bits = src[k * ldw] >> shift;
+        float* d = dst + k * kNR;
+        for (size_t j = 0; j < kNR; ++j)
+          d[j] = j < nr ? (((bits >> j) & 1u) ? -1.0f : 1.0f) : 0.0f;
+      }
+    } else {  // op(B)(k, n) = bit k of row n
+      for (size_t j = 0; j < kNR; ++j) {
+        if (j >= nr) {
+          for (size_t k = 0; k < kc; ++k) dst[k * kNR + j] = 0.0f;
+          continue;
+        }
+        const uint64_t* row = B + (jc + j0 + j) * ldw;
+        for (size_t k = 0; k < kc; ++k) {
+          const size_t kk = pc + k;
+          dst[k * kNR + j] = ((row[kk / 64] >> (kk % 64)) & 1u) ? -1.0f : 1.0f;
+        }
+      }
+    }
+  }
+}
+
+// pack_bp(pc, kc, jc, nc, out) packs op(B)'s panels (floats or signs).
+template <class PackB>
+void sgemm_driver(bool trans_a, size_t M, size_t N, size_t K, float alpha, const float* A,
+                  size_t lda, const PackB& pack_bp, float beta, float* C, size_t ldc) {
   if (M == 0 || N == 0) return;
   if (K == 0) {  // C = beta C; otherwise beta is applied with the first K slice
     for (size_t i = 0; i < M; ++i) {
@@ -164,7 +200,7 @@ void sgemm_driver(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, floa
     const size_t nc = min_of(kNC, N - jc);
     for (size_t pc = 0; pc < K; pc += kKC) {
       const size_t kc = min_of(kKC, K - pc);
-      pack_b(trans_b, B, ldb, pc, kc, jc, nc, bp);
+      pack_bp(pc, kc, jc, nc, bp);
       for (size_t ic = 0; ic < M; ic += kMC) {
         const size_t mc = min_of(kMC, M - ic);
         pack_a(trans_a, A, lda, ic, mc, pc, kc, alpha, ap);
@@ -184,5 +220,19 @@ void sgemm_driver(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, floa
 
 void sgemm(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, float alpha, const float* A,
            size_t lda, const float* B, size_t ldb, float beta, float* C, size_t ldc) {
-  sgemm_driver(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  sgemm_driver(trans_a, M, N, K, alpha, A, lda,
+               [&](size_t pc, size_t kc, size_t jc, size_t nc, float* out) {
+                 pack_b(trans_b, B, ldb, pc, kc, jc, nc, out);
+               },
+               beta, C, ldc);
+}
+
+void sgemm_signs(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, float alpha,
+                 const float* A, size_t lda, const uint64_t* B, size_t ldb_words, float beta,
+                 float* C, size_t ldc) {
+  sgemm_driver(trans_a, M, N, K, alpha, A, lda,
+               [&](size_t pc, size_t kc, size_t jc, size_t nc, float* out) {
+                 pack_b_signs(trans_b, B, ldb_words, pc, kc, jc, nc, out);
+               },
+               beta, C, ldc);
 }

@@ -1,0 +1,46 @@
+// Transposing packed signs (pack_rows layout -> pack_cols layout) in 64 x 64 bit blocks, so that a
+// binary kernel's signs, kept row-major by the fused weight update, also feed the binary GEMM and
+// the backward product without a pass over the float weights. Portable: the data is 1/32 of the
+// float weights and the transpose is a few hundred word operations per block.
+#include <cstring>
+
+#include "kernels/kernels.h"
+
+namespace bnn::kernels {
+namespace {
+
+// In place: bit j of word i <-> bit i of word j (the swap network of Hacker's Delight 7-3 with
+// bit 0 as the first column: off-diagonal 32 x 32 blocks, then 16 x 16 ones, ...).
+void transpose64(uint64_t a[64]) {
+  uint64_t m = 0x00000000FFFFFFFFull;
+  for (unsigned j = 32; j != 0; j >>= 1, m ^= m << j) {
+    for (unsigned k = 0; k < 64; k = ((k | j) + 1) & ~j) {
+      const uint64_t t = ((a[k] >> j) ^ a[k | j]) & m;
+      a[k] ^= t << j;
+      a[k | j] ^= t;
+    }
+  }
+}
+
+}  // namespace
+
+void transpose_signs(const uint64_t* in, size_t rows, size_t cols, uint64_t* out) {
+  const size_t in_words = packed_words(cols), out_words = packed_words(rows);
+  uint64_t block[64];
+  for (size_t rb = 0; rb < out_words; ++rb) {      // 64 input rows = one output word
+    for (size_t cb = 0; cb < in_words; ++cb) {     // 64 input columns = 64 output rows
+      for (size_t i = 0; i < 64; ++i) {
+        const size_t r = rb * 64 + i;
+        block[i] = r < rows ? in[r * in_words + cb] : 0;
+      }
+      transpose64(block);
+      // Now block[j] bit i = input (rb*64 + i, cb*64 + j).
+      for (size_t j = 0; j < 64; ++j) {
+        const size_t c = cb * 64 + j;
+        if (c < cols) out[c * out_words + rb] = block[j];
+      }
+    }
+  }
+}
+
+}  // namespace bnn::kernels

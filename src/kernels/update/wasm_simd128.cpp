@@ -1,0 +1,11 @@
+// Fused weight update, wasm SIMD128 (auto-vectorised with -msimd128; natively on x86: baseline flags). The loop is update_impl.h.
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#include "kernels/registry.h"
+
+namespace bnn::kernels::wasm_simd128 {
+#include "kernels/update/update_impl.h"
+}  // namespace bnn::kernels::wasm_simd128

@@ -1,0 +1,54 @@
+// The signs of a binarised kernel as the products need them, without passes over the float
+// weights: row-major bits (Tensor::signs, kept by the optimiser's fused update) for the float
+// input x sign(W) product and the transposed bits (for the binary GEMM and dy x sign(W)^T),
+// rebuilt from the row bits only when they changed. Shared by dense and conv2d.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "kernels/kernels.h"
+#include "layers/layer.h"
+#include "quant/quantizer.h"
+
+namespace bnn {
+
+class BinaryKernel {
+ public:
+  // Makes k.signs current: trusted when `fused` (the model's optimiser keeps them) and stamped,
+  // otherwise packed from the values.
+  static const uint64_t* row_signs(Tensor& k, bool fused) {
+    if (!fused || k.signs_stamp == 0) {
+      k.signs.resize(k.rows() * kernels::packed_words(k.cols()));
+      kernels::pack_rows(k.value.data(), k.rows(), k.cols(), k.cols(), k.signs.data());
+      k.signs_stamp = Tensor::next_stamp();
+    }
+    return k.signs.data();
+  }
+  // cols x packed_words(rows): the pack_cols layout. Call after row_signs().
+  const uint64_t* col_signs(const Tensor& k) {
+    if (stamp_ != k.signs_stamp) {
+      col_.resize(k.cols() * kernels::packed_words(k.rows()));
+      kernels::transpose_signs(k.signs.data(), k.rows(), k.cols(), col_.data());
+      stamp_ = k.signs_stamp;
+    }
+    return col_.data();
+  }
+  // The kernel STE on k.grad (the gradient with respect to sign(W)): identity does nothing, the
+  // clipped mask is left to the fused update when `fused`, anything else is applied here.
+  static void ste_backward(const Quantizer& q, Tensor& k, bool fused) {
+    k.grad_mask_clipped = false;
+    if (q.ste == BNN_STE_IDENTITY) return;
+    if (fused && q.ste == BNN_STE_CLIPPED) {
+      k.grad_mask_clipped = true;
+      k.grad_mask_clip = q.clip;
+      return;
+    }
+    q.backward(k.value.data(), k.grad.data(), k.numel());
+  }
+
+ private:
+  std::vector<uint64_t> col_;
+  uint64_t stamp_ = 0;
+};
+
+}  // namespace bnn
