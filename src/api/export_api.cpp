@@ -1,0 +1,54 @@
+// bnn_model_export*: deployment files (src/export/). The bnn_infer_* entry points live in
+// src/infer/infer_api.cpp so that the standalone libbnn_infer has them too.
+#include <cstring>
+#include <string>
+
+#include "api/handles.h"
+#include "export/exporters.h"
+#include "infer/infer_api.h"
+#include "io/file.h"
+
+using bnn::api::on_model;
+
+// In libbnn, failures of bnn_infer_load* before a handle exists go to bnn_last_errmsg().
+void bnn::infer::set_last_error(const std::string& message) { bnn::api::t_last_error = message; }
+
+namespace {
+
+std::vector<uint8_t> export_bytes(const bnn::Model& m, const char* format) {
+  if (!format) bnn::fail(BNN_STATUS_INVALID_ARGUMENT, "format is NULL");
+  if (std::strcmp(format, "bnn-infer") == 0) return bnn::exporters::write_infer(m);
+  if (std::strcmp(format, "onnx") == 0) return bnn::exporters::write_onnx(m);
+  bnn::fail(BNN_STATUS_INVALID_ARGUMENT,
+            std::string("unknown export format \"") + format + "\" (expected \"onnx\" or \"bnn-infer\")");
+}
+
+}  // namespace
+
+extern "C" {
+
+bnn_status bnn_model_export(const bnn_model* m, const char* format, const char* path) {
+  return on_model(m, [&](bnn::Model& mm) {
+    if (!path) bnn::fail(BNN_STATUS_INVALID_ARGUMENT, "path is NULL");
+    // Built in memory first: an unsupported model fails before any file is touched.
+    bnn::write_file_atomic(path, export_bytes(mm, format));
+  });
+}
+
+bnn_status bnn_model_export_buffer(const bnn_model* m, const char* format, uint8_t* buf,
+                                   size_t capacity, size_t* size_out) {
+  return on_model(m, [&](bnn::Model& mm) {
+    const std::vector<uint8_t> bytes = export_bytes(mm, format);
+    if (size_out) *size_out = bytes.size();
+    if (!buf) {
+      if (!size_out) bnn::fail(BNN_STATUS_INVALID_ARGUMENT, "buf and size_out are both NULL");
+      return;
+    }
+    if (capacity < bytes.size())
+      bnn::fail(BNN_STATUS_BUFFER_TOO_SMALL, "buffer of " + std::to_string(capacity) +
+                                                 " bytes, need " + std::to_string(bytes.size()));
+    std::memcpy(buf, bytes.data(), bytes.size());
+  });
+}
+
+}  // extern "C"
