@@ -23,6 +23,7 @@ const (
 	StatusNumeric             Status = 10
 	StatusInternal            Status = 11
 	StatusBufferTooSmall      Status = 12
+	StatusCancelled           Status = 13
 )
 
 var statusTable = []struct {
@@ -43,6 +44,7 @@ var statusTable = []struct {
 	{StatusNumeric, "NUMERIC", "numeric fault (NaN or Inf)"},
 	{StatusInternal, "INTERNAL", "internal error"},
 	{StatusBufferTooSmall, "BUFFER_TOO_SMALL", "output buffer too small"},
+	{StatusCancelled, "CANCELLED", "cancelled by a callback"},
 }
 
 // String gives the C name without prefix ("OUT_OF_RANGE"), or "UNKNOWN(n)".

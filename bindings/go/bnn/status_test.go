@@ -10,7 +10,7 @@ import (
 
 // statusTable must be the X-macro list of include/bnn/bnn_status.h.
 func TestStatusTableMatchesHeader(t *testing.T) {
-	path := filepath.Join("..", "..", "include", "bnn", "bnn_status.h")
+	path := filepath.Join("..", "..", "..", "include", "bnn", "bnn_status.h")
 	text, err := os.ReadFile(path)
 	if os.IsNotExist(err) {
 		t.Skip("bnn_status.h not next to the package (used outside the repository)")

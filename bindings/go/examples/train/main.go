@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"log"
 
-	bnn "github.com/libbnn/libbnn/bindings/go"
+	"github.com/libbnn/libbnn/bindings/go/bnn"
 )
 
 const model = `{
