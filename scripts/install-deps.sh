@@ -5,7 +5,9 @@ set -euo pipefail
 PKGS=(build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
       libsimde-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev zlib1g-dev
       dataset-fashion-mnist libopenblas-dev
-      emscripten binaryen wabt chromium golang-go)
+      emscripten binaryen wabt chromium golang-go libcli11-dev
+      python3 python3-numpy python3-pytest python3-setuptools python3-venv python3-matplotlib
+      openmpi-bin libopenmpi-dev)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

@@ -24,7 +24,7 @@
 #include "bnn_status.h"
 
 #define BNN_VERSION_MAJOR 0
-#define BNN_VERSION_MINOR 1
+#define BNN_VERSION_MINOR 2
 #define BNN_VERSION_PATCH 0
 #define BNN_STRINGIFY2_(x) #x
 #define BNN_STRINGIFY_(x) BNN_STRINGIFY2_(x)
@@ -265,6 +265,164 @@ BNN_API int bnn_isa_supported(const char* name);
    depend on the thread count. */
 BNN_API bnn_status bnn_set_num_threads(int n);
 BNN_API int bnn_get_num_threads(void);
+
+
+/* =============================================================================================
+ * Additions of 0.2.0
+ * ============================================================================================= */
+
+/* ---------------------------------------------------------------------------------------------
+ * Datasets: samples owned by the library. A dataset is read-only once made: several trainers
+ * and threads may share one at the same time. Since 0.2.0.
+ * ------------------------------------------------------------------------------------------- */
+typedef struct bnn_dataset bnn_dataset;
+
+/* Copies n samples: x holds n*sample_size floats, row-major; labels holds n class ids >= 0.
+   INVALID_ARGUMENT (NULL, n or sample_size 0), OUT_OF_RANGE (negative label, sizes over 2^31
+   samples or 2^26 floats per sample), NUMERIC (NaN/Inf in x, naming the sample), OUT_OF_MEMORY.
+   On failure *out is NULL and bnn_last_errmsg() says why. */
+BNN_API bnn_status bnn_dataset_create(const float* x, const int32_t* labels, size_t n,
+                                      size_t sample_size, bnn_dataset** out);
+/* Reads an IDX image file (any rank >= 1 of unsigned bytes: n samples of the remaining dims)
+   and its IDX label file (rank 1, n unsigned bytes), gzip'd (when the library was built with
+   zlib; see bnn_dataset_gzip_supported) or raw, MNIST layout; pixels are divided by 255.
+   IO (cannot open/read), CORRUPT_DATA (bad magic, counts that disagree, a file shorter than its
+   header says -- detected before the sample buffer is allocated), UNSUPPORTED (gzip without
+   zlib). */
+BNN_API bnn_status bnn_dataset_load_idx(const char* images_path, const char* labels_path,
+                                        bnn_dataset** out);
+/* 1 if bnn_dataset_load_idx reads gzip'd files in this build (native builds), else 0 (wasm). */
+BNN_API int bnn_dataset_gzip_supported(void);
+/* Number of samples, floats per sample, and 1 + the largest label (0 for NULL). */
+BNN_API size_t bnn_dataset_count(const bnn_dataset* d);
+BNN_API size_t bnn_dataset_sample_size(const bnn_dataset* d);
+BNN_API size_t bnn_dataset_num_classes(const bnn_dataset* d);
+/* Copies samples [first, first+count) out: x (may be NULL) gets count*sample_size floats,
+   labels (may be NULL) count ids. Capacities are in elements. OUT_OF_RANGE past the end,
+   BUFFER_TOO_SMALL for a short buffer. */
+BNN_API bnn_status bnn_dataset_get(const bnn_dataset* d, size_t first, size_t count, float* x,
+                                   size_t x_capacity, int32_t* labels, size_t labels_capacity);
+/* Samples [first, first+count) as a new dataset (a copy). */
+BNN_API bnn_status bnn_dataset_slice(const bnn_dataset* d, size_t first, size_t count,
+                                     bnn_dataset** out);
+BNN_API void bnn_dataset_free(bnn_dataset* d); /* NULL is a no-op */
+
+/* Mean loss and accuracy of m on a whole dataset, in inference mode (bnn_model_evaluate over
+   its samples). SHAPE_MISMATCH when the sample size differs from the model's input size. */
+BNN_API bnn_status bnn_model_evaluate_dataset(bnn_model* m, const bnn_dataset* d,
+                                              float* loss_out, float* accuracy_out);
+
+/* ---------------------------------------------------------------------------------------------
+ * Trainer: runs the model document's "training" recipe (docs/SCHEMA.md): epochs, batches,
+ * shuffling from the model's seed, validation split, learning-rate schedule, phases,
+ * full-precision pretraining then binarisation, per-epoch evaluation, best-validation tracking.
+ * `bnn train` is this trainer with files around it. Since 0.2.0.
+ *
+ * Batching: each epoch visits the training samples in an order drawn from (seed, epoch);
+ * batches hold training.batch_size samples, the last one of an epoch holds the remainder
+ * (smaller, never dropped). A trainer is not thread-safe; it uses its model exclusively while a
+ * call on it runs.
+ * ------------------------------------------------------------------------------------------- */
+typedef struct bnn_trainer bnn_trainer;
+
+/* m, train, validation and test are borrowed and must outlive the trainer. validation NULL: the
+   last training.validation_split of train is held out, as `bnn train` does. test may be NULL.
+   When m carries trainer progress (it was loaded from a file written by bnn_trainer_save), the
+   trainer continues from there: the same data must be given (checked by count and a label
+   checksum: INVALID_ARGUMENT otherwise).
+   INVALID_ARGUMENT (NULL), SHAPE_MISMATCH (sample size differs from the model's input size),
+   OUT_OF_RANGE (a label >= the model's classes; a validation split that leaves no training
+   sample), INVALID_STATE (the model has no valid "training" section... never: defaults apply). */
+BNN_API bnn_status bnn_trainer_create(bnn_model* m, const bnn_dataset* train,
+                                      const bnn_dataset* validation, const bnn_dataset* test,
+                                      bnn_trainer** out);
+BNN_API void bnn_trainer_free(bnn_trainer* t); /* NULL is a no-op */
+/* Message of the last failure on t (owned by t, valid until the next call on t). Never NULL. */
+BNN_API const char* bnn_trainer_errmsg(const bnn_trainer* t);
+
+/* Runs the rest of the current epoch: phases, learning-rate schedule, full-precision pretraining
+   and shuffling (from the model's seed) exactly as `bnn train` does. *record (may be NULL) gets
+   that epoch's metrics as one JSON object with the keys of a metrics.jsonl line (docs/SCHEMA.md),
+   valid until the next call on t. After the last epoch: INVALID_STATE. A failing step
+   (NUMERIC, ...) returns its status; the model is as it was before that step and the trainer
+   can be called again. */
+BNN_API bnn_status bnn_trainer_run_epoch(bnn_trainer* t, const char** record);
+/* 1 once every epoch ran, else 0 (and 0 for NULL). */
+BNN_API int bnn_trainer_done(const bnn_trainer* t);
+/* Called after every step; a non-zero return makes run_epoch return CANCELLED right after that
+   step, with the model consistent; the next run_epoch continues the same epoch. cb NULL removes
+   it. step counts the model's steps (bnn_model_step_count), epoch is 0-based. */
+typedef int (*bnn_step_callback)(void* user, int64_t step, int32_t epoch, float loss);
+BNN_API bnn_status bnn_trainer_set_step_callback(bnn_trainer* t, bnn_step_callback cb,
+                                                 void* user);
+/* A new model holding the best-validation binarised epoch so far (the one `bnn train` writes
+   as best.bnn); the caller frees it. INVALID_STATE before any binarised epoch finished. */
+BNN_API bnn_status bnn_trainer_best_model(const bnn_trainer* t, bnn_model** out);
+/* Where the trainer stands: the 0-based epoch it is in (= epochs when done), the steps taken in
+   that epoch and the steps an epoch has. Any out pointer may be NULL. */
+BNN_API bnn_status bnn_trainer_position(const bnn_trainer* t, int32_t* epoch_out,
+                                        int64_t* step_in_epoch_out, int64_t* steps_per_epoch_out);
+/* The trainer's state as JSON (position, partial epoch sums, best epoch and its validation
+   accuracy; the history of records) -- same buffer convention as bnn_model_config_json. */
+BNN_API bnn_status bnn_trainer_state_json(const bnn_trainer* t, char* buf, size_t capacity,
+                                          size_t* size_out);
+/* Writes the model together with the trainer's progress (and, separately, nothing else) to
+   path, atomically; bnn_model_load reads it back as a model that bnn_trainer_create resumes
+   bit-exactly, mid-epoch included. The best model so far is not included: save it with
+   bnn_trainer_best_model + bnn_model_save. */
+BNN_API bnn_status bnn_trainer_save(const bnn_trainer* t, const char* path);
+
+/* Data-parallel training (issue of 0.2): a host program fills this table with MPI, gloo or
+   anything else; libbnn never links a communication library. Every rank creates a trainer on
+   the same document and the same data; each takes its share of every global batch.
+   Callbacks return 0 on success; any other value makes the trainer fail with IO. */
+typedef struct bnn_communicator {
+  void* user;
+  int rank; /* 0 .. size-1 */
+  int size; /* >= 1 */
+  /* In-place element-wise sum (op 0) or max (op 1) of n int64 values over every rank. */
+  int (*allreduce_i64)(void* user, int64_t* data, size_t n, int op);
+  /* In-place element-wise sum of n doubles over every rank. */
+  int (*allreduce_f64)(void* user, double* data, size_t n);
+  /* In-place element-wise sum of n floats over every rank. */
+  int (*allreduce_f32)(void* user, float* data, size_t n);
+  /* Broadcast bytes from rank root to every rank. */
+  int (*broadcast)(void* user, void* data, size_t bytes, int root);
+  int (*barrier)(void* user);
+} bnn_communicator;
+/* Makes t a member of a data-parallel group before its first step (INVALID_STATE after). The
+   table is copied; the user pointer must outlive the trainer. OK, INVALID_ARGUMENT (NULL, rank
+   out of range, size < 1, a NULL callback), SHAPE_MISMATCH (the batch does not divide over the
+   ranks as training.micro_batch requires), INVALID_ARGUMENT (ranks disagree on the document or
+   the data: checked with an all-reduce). */
+BNN_API bnn_status bnn_trainer_set_communicator(bnn_trainer* t, const bnn_communicator* comm);
+
+/* ---------------------------------------------------------------------------------------------
+ * Deployment. Since 0.2.0.
+ * ------------------------------------------------------------------------------------------- */
+/* Writes a deployment file of m: "onnx" (an ONNX model that ONNX Runtime runs, giving the
+   predictions of bnn_model_predict) or "bnn-infer" (bit-packed binary weights, batch norm folded,
+   no training state). INVALID_ARGUMENT (unknown format), UNSUPPORTED (the model uses something
+   the format cannot express: the message names the layer and the reason; no file is left), IO. */
+BNN_API bnn_status bnn_model_export(const bnn_model* m, const char* format, const char* path);
+/* The same bytes in memory; buf NULL to learn the size in *size_out. */
+BNN_API bnn_status bnn_model_export_buffer(const bnn_model* m, const char* format, uint8_t* buf,
+                                           size_t capacity, size_t* size_out);
+
+typedef struct bnn_infer bnn_infer;
+/* Loads a "bnn-infer" file. CORRUPT_DATA (truncated, bad checksum, inconsistent), UNSUPPORTED
+   (a newer format version), IO. */
+BNN_API bnn_status bnn_infer_load(const char* path, bnn_infer** out);
+BNN_API bnn_status bnn_infer_load_buffer(const uint8_t* buf, size_t size, bnn_infer** out);
+/* Floats per input sample and classes (0 for NULL). */
+BNN_API size_t bnn_infer_input_size(const bnn_infer* e);
+BNN_API size_t bnn_infer_output_size(const bnn_infer* e);
+/* logits: capacity for batch*output_size floats. Calls on one engine must not overlap. */
+BNN_API bnn_status bnn_infer_predict(bnn_infer* e, const float* x, size_t batch,
+                                     float* logits, size_t logits_capacity);
+/* Message of the last failure on e. Never NULL. */
+BNN_API const char* bnn_infer_errmsg(const bnn_infer* e);
+BNN_API void bnn_infer_free(bnn_infer* e); /* NULL is a no-op */
 
 #ifdef __cplusplus
 } /* extern "C" */

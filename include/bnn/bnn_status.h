@@ -17,6 +17,7 @@
   X(CORRUPT_DATA, 9, "corrupt or foreign data")                                       \
   X(NUMERIC, 10, "numeric fault (NaN or Inf)")                                        \
   X(INTERNAL, 11, "internal error")                                                   \
-  X(BUFFER_TOO_SMALL, 12, "output buffer too small")
+  X(BUFFER_TOO_SMALL, 12, "output buffer too small")                                 \
+  X(CANCELLED, 13, "cancelled by a callback")
 
 #endif /* BNN_STATUS_H */

@@ -13,41 +13,16 @@
 
 #include "bnn/bnn.hpp"
 #include "cli/files.h"
+#include "cli/commands.h"
 #include "cli/train.h"
 #include "core/rng.h"
 
 namespace bnn::cli {
 
-int cmd_bench_train(int argc, char** argv) {
-  std::string config;
-  long steps = 50, batch = 100;
-  int threads = 0;
-  for (int i = 2; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto value = [&](long lo, long hi) -> long {
-      if (i + 1 >= argc) throw std::runtime_error(a + " needs a value");
-      char* end = nullptr;
-      const long v = std::strtol(argv[++i], &end, 10);
-      if (!end || *end || v < lo || v > hi)
-        throw std::runtime_error(a + " takes an integer in [" + std::to_string(lo) + ", " +
-                                 std::to_string(hi) + "]");
-      return v;
-    };
-    try {
-      if (a == "--steps") steps = value(1, 1000000);
-      else if (a == "--batch") batch = value(1, 65536);
-      else if (a == "--threads") threads = static_cast<int>(value(0, 256));
-      else if (a == "--isa") {
-        if (i + 1 >= argc || bnn_set_isa(argv[++i]) != BNN_STATUS_OK)
-          throw std::runtime_error(std::string("--isa: ") + bnn_last_errmsg());
-      } else if (a.rfind("--", 0) == 0) throw std::runtime_error("unknown option " + a);
-      else if (config.empty()) config = a;
-      else throw std::runtime_error("expected at most one CONFIG.json");
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "bnn bench-train: %s\n", e.what());
-      return 2;
-    }
-  }
+int run_bench_train(const BenchTrainOptions& o) {
+  const std::string& config = o.config;
+  const long steps = o.steps, batch = o.batch;
+  const int threads = o.threads;
   try {
     bnn_set_num_threads(threads);
     std::string doc = default_model_json();

@@ -8,7 +8,11 @@
 #include <stdexcept>
 #include <vector>
 
-#include "io/file.h"
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 
 namespace bnn::cli {
 
@@ -44,7 +48,20 @@ std::string read_text(const std::string& path) {
 }
 
 void write_text_atomic(const std::string& path, const std::string& text) {
-  write_file_atomic(path, std::vector<uint8_t>(text.begin(), text.end()));
+  // A temporary file in the same folder, flushed, then renamed over the target: readers see the
+  // old file or the new one, never half of one.
+  const std::string tmp = path + ".tmp." + std::to_string(getpid());
+  FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (!f) throw std::runtime_error(tmp + ": cannot create: " + std::strerror(errno));
+  const bool ok = (text.empty() || std::fwrite(text.data(), 1, text.size(), f) == text.size()) &&
+                  std::fflush(f) == 0 && fsync(fileno(f)) == 0;
+  const int err = errno;
+  std::fclose(f);
+  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const std::string why = std::strerror(ok ? errno : err);
+    std::remove(tmp.c_str());
+    throw std::runtime_error(path + ": cannot write: " + why);
+  }
 }
 
 }  // namespace bnn::cli

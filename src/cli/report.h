@@ -44,6 +44,5 @@ void write_report(const std::vector<std::string>& dirs, const std::string& out_h
                   const ReportOptions& opt = {});
 
 // `bnn report RUN_DIR... [--out FILE.html] [--target ACC] [--plateau TOL]`
-int cmd_report(int argc, char** argv);
 
 }  // namespace bnn::cli

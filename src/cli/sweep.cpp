@@ -19,7 +19,6 @@
 #include <sstream>
 
 #include "cli/report.h"
-#include "io/file.h"
 
 namespace bnn::cli {
 namespace {
@@ -409,52 +408,5 @@ int run_sweep(const SweepOptions& opt) {
   return failed ? 3 : 0;
 }
 
-int cmd_sweep(int argc, char** argv) {
-  SweepOptions o;
-  std::vector<std::string> pos;
-  for (int i = 2; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) throw std::runtime_error(a + " needs a value");
-      return argv[++i];
-    };
-    try {
-      if (a == "--jobs") {
-        o.jobs = std::stoi(value());
-        if (o.jobs < 1 || o.jobs > 256) throw std::runtime_error("--jobs takes an integer in [1, 256]");
-      } else if (a == "--threads") {
-        o.threads = std::stoi(value());
-        if (o.threads < 0 || o.threads > 256) throw std::runtime_error("--threads takes an integer in [0, 256]");
-      } else if (a == "--out") o.out_dir = value();
-      else if (a == "--data") o.data_dir = value();
-      else if (a == "--dry-run") o.dry_run = true;
-      else if (a == "--quiet") o.quiet = true;
-      else if (a.rfind("--", 0) == 0) throw std::runtime_error("unknown option " + a);
-      else pos.push_back(a);
-    } catch (const std::invalid_argument&) {
-      std::fprintf(stderr, "bnn sweep: %s takes an integer\n", a.c_str());
-      return 2;
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "bnn sweep: %s\n", e.what());
-      return 2;
-    }
-  }
-  if (pos.size() != 1) {
-    std::fprintf(stderr,
-                 "usage: bnn sweep SWEEP.json [--jobs N] [--out DIR] [--data DIR] [--threads N]\n"
-                 "                [--dry-run] [--quiet]\n"
-                 "Runs every variation of SWEEP.json's base document (grid and/or runs) with\n"
-                 "`bnn train` in its own folder under --out (default sweeps/<name>); a rerun skips\n"
-                 "finished runs and resumes killed ones. Exit status 3 when some run failed.\n");
-    return 2;
-  }
-  o.sweep_path = pos[0];
-  try {
-    return run_sweep(o);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "bnn sweep: %s\n", e.what());
-    return 1;
-  }
-}
 
 }  // namespace bnn::cli

@@ -1,5 +1,5 @@
 // `bnn sweep`: runs a family of trainings built from one base document, each in its own folder,
-// in parallel worker processes, resumably. See cmd_sweep's usage text and docs/REPRODUCTION.md.
+// in parallel worker processes, resumably. See `bnn sweep --help` and docs/REPRODUCTION.md.
 //
 // A sweep document:
 //   {"base": <model document>,
@@ -47,6 +47,5 @@ struct SweepOptions {
 };
 
 int run_sweep(const SweepOptions& opt);
-int cmd_sweep(int argc, char** argv);
 
 }  // namespace bnn::cli

@@ -1,23 +1,21 @@
+// `bnn train`: the library's trainer (bnn_trainer) with files around it. The trainer owns the
+// recipe; this file owns presentation (progress bar, epoch lines) and the run folder.
 #include "cli/train.h"
 
-#include <sys/stat.h>
-
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
-#include <numeric>
-#include <sstream>
+#include <string>
+#include <vector>
 
 #include "bnn/bnn.hpp"
 #include "cli/default_model.h"
 #include "cli/files.h"
 #include "cli/progress.h"
-#include "cli/recipe.h"
 #include "cli/report.h"
-#include "core/rng.h"
 #include "data/dataset.h"
-#include "io/file.h"
 
 namespace bnn::cli {
 
@@ -25,19 +23,6 @@ const char* default_model_json() { return kDefaultModelJson; }
 std::string default_data_dir() { return "/usr/share/datasets/fashion-mnist"; }
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-// The permutation of training samples for an epoch: a function of (seed, epoch) only, so that
-// a resumed run sees exactly the batches an uninterrupted one would.
-std::vector<uint32_t> epoch_order(size_t n, uint64_t seed, int epoch, bool shuffle) {
-  std::vector<uint32_t> order(n);
-  std::iota(order.begin(), order.end(), 0u);
-  if (!shuffle) return order;
-  Rng rng(seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(epoch) + 1);
-  for (size_t i = n; i > 1; --i) std::swap(order[i - 1], order[rng.below(i)]);
-  return order;
-}
 
 // Keeps only the metrics lines of epochs before `epoch` (a resumed run rewrites the rest).
 void truncate_metrics(const std::string& path, int epoch) {
@@ -54,67 +39,54 @@ void truncate_metrics(const std::string& path, int epoch) {
   write_text_atomic(path, kept);
 }
 
-struct Progress_ {
-  int epoch = 0;
-  size_t batch = 0;           // next batch index within the epoch
-  double loss_sum = 0, correct = 0, flip_sum = 0, seconds = 0;
-  std::vector<double> layer_flip_sum;
-  size_t samples = 0, steps = 0;
-  double best_val = -1;
-  int best_epoch = -1;
-  double initial_lr = 0;
-  json to_json() const {
-    return {{"epoch", epoch}, {"batch", batch}, {"loss_sum", loss_sum}, {"correct", correct},
-            {"flip_sum", flip_sum}, {"layer_flip_sum", layer_flip_sum}, {"seconds", seconds},
-            {"samples", samples}, {"steps", steps}, {"best_val", best_val},
-            {"best_epoch", best_epoch}, {"initial_lr", initial_lr}};
+// The keys where two documents differ, as dotted paths (for "CONFIG is not this run's").
+void diff_paths(const json& a, const json& b, const std::string& at, std::vector<std::string>& out) {
+  if (a.is_object() && b.is_object()) {
+    for (auto it = a.begin(); it != a.end(); ++it)
+      diff_paths(it.value(), b.contains(it.key()) ? b.at(it.key()) : json(),
+                 at.empty() ? it.key() : at + "." + it.key(), out);
+    for (auto it = b.begin(); it != b.end(); ++it)
+      if (!a.contains(it.key())) out.push_back(at.empty() ? it.key() : at + "." + it.key());
+    return;
   }
-  static Progress_ from_json(const json& j) {
-    Progress_ p;
-    p.epoch = j.at("epoch");
-    p.batch = j.at("batch");
-    p.loss_sum = j.at("loss_sum");
-    p.correct = j.at("correct");
-    p.flip_sum = j.at("flip_sum");
-    p.layer_flip_sum = j.at("layer_flip_sum").get<std::vector<double>>();
-    p.seconds = j.at("seconds");
-    p.samples = j.at("samples");
-    p.steps = j.at("steps");
-    p.best_val = j.at("best_val");
-    p.best_epoch = j.at("best_epoch");
-    p.initial_lr = j.at("initial_lr");
-    return p;
-  }
-};
-
-// The recipe settings in force (from the model's own document), logged with every epoch so that
-// the metrics show phase switches: optimiser, kernel STE, weight clipping, batch-norm momentum.
-json active_settings(const json& doc) {
-  json a = json::object();
-  a["optimizer"] = doc.at("optimizer").value("type", std::string());
-  const json& wc = doc.at("weight_clip");
-  const std::string mode = wc.value("mode", std::string("none"));
-  a["weight_clip"] = mode == "fixed" ? "fixed " + json(wc.value("value", 1.0)).dump() : mode;
-  for (const json& l : doc.at("layers")) {
-    if (!a.contains("kernel_ste") && l.contains("kernel_quantizer") && l["kernel_quantizer"].is_object()) {
-      const json& q = l["kernel_quantizer"];
-      const std::string ste = q.value("ste", std::string());
-      a["kernel_ste"] = ste == "clipped" ? "clipped " + json(q.value("clip", 1.0)).dump() : ste;
-    }
-    if (!a.contains("batch_norm_momentum") && l.value("type", std::string()) == "batch_norm") {
-      char b[32];  // the float as written in the document, not its double expansion
-      std::snprintf(b, sizeof b, "%.6g", l.value("momentum", 0.0));
-      a["batch_norm_momentum"] = std::stod(b);
-    }
-  }
-  return a;
+  if (a != b) out.push_back(at.empty() ? "(document)" : at);
 }
 
-void save_checkpoint(ModelHandle& m, const Progress_& p, const std::string& path) {
-  json meta = json::object();
-  meta["progress"] = p.to_json();
-  m.set_metadata(meta.dump());
-  m.save(path);
+// What the tool shows while an epoch runs, and when the trainer should pause to checkpoint.
+struct StepWatch {
+  Progress* bar = nullptr;
+  ModelHandle* model = nullptr;
+  size_t batch_size = 0, steps_per_epoch = 0, step_in_epoch = 0;
+  double loss_sum = 0, acc_sum = 0;
+  size_t samples = 0;
+  std::chrono::steady_clock::time_point t0;
+  long long steps_this_run = 0, checkpoint_every = 0, max_steps = -1;
+  bool pause = false;  // the callback stopped the trainer to checkpoint
+};
+
+int on_step(void* user, int64_t, int32_t, float loss) {
+  auto& w = *static_cast<StepWatch*>(user);
+  ++w.step_in_epoch;
+  ++w.steps_this_run;
+  const size_t nb = w.batch_size;  // display only: the last batch may be shorter
+  w.loss_sum += static_cast<double>(loss) * nb;
+  w.acc_sum += static_cast<double>(w.model->last_step_accuracy()) * nb;
+  w.samples += nb;
+  const double dt =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - w.t0).count();
+  if (w.bar)
+    w.bar->update(w.step_in_epoch, w.loss_sum / w.samples, w.acc_sum / w.samples,
+                  w.samples / std::max(dt, 1e-9));
+  w.pause = (w.checkpoint_every > 0 && w.steps_this_run % w.checkpoint_every == 0) ||
+            (w.max_steps >= 0 && w.steps_this_run >= w.max_steps);
+  return w.pause ? 1 : 0;
+}
+
+std::string fmt_acc(const json& v) {
+  if (v.is_null()) return "-";
+  char b[16];
+  std::snprintf(b, sizeof b, "%.4f", v.get<double>());
+  return b;
 }
 
 }  // namespace
@@ -123,19 +95,41 @@ int run_train(const TrainOptions& opt) {
   try {
     if (opt.threads >= 0) bnn_set_num_threads(opt.threads);
     ModelHandle model;
-    Progress_ prog;
     std::string out = opt.out_dir;
-    bool resumed = false;
-    if (!opt.resume_dir.empty()) {
+    const bool resumed = !opt.resume_dir.empty();
+    if (resumed) {
       out = opt.resume_dir;
       const std::string ck = out + "/last.bnn";
       if (!is_file(ck)) throw std::runtime_error(ck + ": no checkpoint to resume from");
       model = ModelHandle::load(ck);
-      const json meta = json::parse(model.metadata());
-      if (!meta.is_object() || !meta.contains("progress"))
-        throw std::runtime_error(ck + ": the checkpoint holds no training progress");
-      prog = Progress_::from_json(meta.at("progress"));
-      resumed = true;
+      // The run's own document (config.json as the run began) decides; a CONFIG or an override
+      // given again must agree with it (job schedulers requeue the same command line).
+      const std::string run_doc_path = out + "/config.json";
+      const json run_doc = json::parse(is_file(run_doc_path) ? read_text(run_doc_path) : model.config_json());
+      if (!opt.config_path.empty()) {
+        json given = json::parse(read_text(opt.config_path));
+        if (opt.epochs > 0) given["training"]["epochs"] = opt.epochs;
+        if (opt.seed >= 0) given["seed"] = opt.seed;
+        // Compare complete documents: both through the library, every default filled in.
+        const json a = json::parse(ModelHandle::from_json(given.dump()).config_json());
+        json b = json::parse(ModelHandle::from_json(run_doc.dump()).config_json());
+        std::vector<std::string> diff;
+        diff_paths(a, b, "", diff);
+        if (!diff.empty()) {
+          std::string list;
+          for (size_t i = 0; i < diff.size() && i < 8; ++i) list += (i ? ", " : "") + diff[i];
+          throw std::runtime_error(opt.config_path + " is not the document of the run in " + out +
+                                   " (they differ at " + list + "); drop CONFIG or start a new run");
+        }
+      } else {
+        const json training = run_doc.value("training", json::object());
+        if (opt.epochs > 0 && training.value("epochs", 20LL) != opt.epochs)
+          throw std::runtime_error("--epochs " + std::to_string(opt.epochs) + " conflicts with the run's " +
+                                   std::to_string(training.value("epochs", 20LL)) + " epochs; --resume keeps the run's");
+        if (opt.seed >= 0 && run_doc.value("seed", 1LL) != opt.seed)
+          throw std::runtime_error("--seed " + std::to_string(opt.seed) + " conflicts with the run's seed " +
+                                   std::to_string(run_doc.value("seed", 1LL)));
+      }
     } else {
       json doc = json::parse(opt.config_path.empty() ? std::string(default_model_json())
                                                      : read_text(opt.config_path));
@@ -148,171 +142,98 @@ int run_train(const TrainOptions& opt) {
         std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
         out = std::string("runs/train-") + stamp;
       }
-      prog.initial_lr = model.get_param(BNN_PARAM_LEARNING_RATE);
     }
-    const json doc = json::parse(model.config_json());
-    const Recipe recipe = Recipe::from_document(doc);
-    const uint64_t seed = doc.value("seed", 1ull);
     make_dirs(out);
 
-    // Data: train / validation (the last validation_split of the training set) / test.
     const std::string data_dir = opt.data_dir.empty() ? default_data_dir() : opt.data_dir;
-    data::Split split = data::load_dataset(data_dir);
-    data::standardize(split.train, recipe.standardize);
-    data::standardize(split.test, recipe.standardize);
-    if (split.train.dim != model.input_size())
-      throw std::runtime_error("the data has " + std::to_string(split.train.dim) +
-                               " values per sample, the model expects " +
-                               std::to_string(model.input_size()));
-    if (split.train.classes > model.output_size())
-      throw std::runtime_error("the data has " + std::to_string(split.train.classes) +
-                               " classes, the model outputs " + std::to_string(model.output_size()));
-    const size_t n_val = static_cast<size_t>(split.train.n * recipe.validation_split);
-    size_t n_train = split.train.n - n_val;
-    if (recipe.train_subset > 0) n_train = std::min(n_train, static_cast<size_t>(recipe.train_subset));
-    const data::Dataset train = split.train.slice(0, n_train);
-    const data::Dataset val = split.train.slice(split.train.n - n_val, split.train.n);
-    const data::Dataset& test = split.test;
+    const data::Split split = data::load_dataset(data_dir);
+    TrainerHandle trainer = TrainerHandle::create(model, split.train, nullptr, &split.test);
+    const json state = json::parse(trainer.state_json());
+    const int epochs = state.at("epochs");
+    int32_t epoch = 0;
+    int64_t step = 0, steps_per_epoch = 0;
+    trainer.position(&epoch, &step, &steps_per_epoch);
 
     const std::string metrics_path = out + "/metrics.jsonl";
-    if (resumed) truncate_metrics(metrics_path, prog.epoch);
-    else write_text_atomic(metrics_path, "");
-    write_text_atomic(out + "/config.json", doc.dump(2) + "\n");
+    if (resumed) truncate_metrics(metrics_path, epoch);
+    else {
+      write_text_atomic(metrics_path, "");
+      write_text_atomic(out + "/config.json", json::parse(model.config_json()).dump(2) + "\n");
+    }
     if (!opt.quiet) {
       std::fprintf(stderr, "%s", model.summary().c_str());
       std::fprintf(stderr, "data: %s (%zu train, %zu validation, %zu test), isa %s, %d threads%s\n",
-                   data_dir.c_str(), train.n, val.n, test.n, bnn_get_isa(), bnn_get_num_threads(),
-                   resumed ? (", resuming at epoch " + std::to_string(prog.epoch + 1) + " batch " +
-                              std::to_string(prog.batch)).c_str()
+                   data_dir.c_str(), state.at("train_samples").get<size_t>(),
+                   state.at("validation_samples").get<size_t>(), state.at("test_samples").get<size_t>(),
+                   bnn_get_isa(), bnn_get_num_threads(),
+                   resumed ? (", resuming at epoch " + std::to_string(epoch + 1) + " batch " +
+                              std::to_string(step)).c_str()
                            : "");
     }
-
-    const size_t bs = static_cast<size_t>(recipe.batch_size);
-    const size_t batches = (train.n + bs - 1) / bs;
-    const size_t layers = doc.at("layers").size();
-    std::vector<float> xb(bs * train.dim);
-    std::vector<int32_t> yb(bs);
-    long long steps_this_run = 0;
+    const json doc = json::parse(model.config_json());
+    StepWatch watch;
+    watch.model = &model;
+    watch.batch_size = doc.value("training", json::object()).value("batch_size", 100);
+    watch.steps_per_epoch = static_cast<size_t>(steps_per_epoch);
+    watch.checkpoint_every = doc.value("training", json::object()).value("checkpoint_every_steps", 0LL);
+    watch.max_steps = opt.max_steps;
+    trainer.check(bnn_trainer_set_step_callback(trainer.get(), on_step, &watch));
     std::ofstream metrics(metrics_path, std::ios::app);
 
-    for (; prog.epoch < recipe.epochs; ++prog.epoch, prog.batch = 0) {
-      const int e = prog.epoch;
-      if (prog.batch == 0) {
-        const json patch = recipe.patch_for_epoch(e);
-        if (!patch.is_null()) {
-          model.configure(patch.dump());
-          if (!opt.quiet) std::fprintf(stderr, "epoch %d: recipe change %s\n", e + 1, patch.dump().c_str());
-        }
-        prog.loss_sum = prog.correct = prog.flip_sum = prog.seconds = 0;
-        prog.layer_flip_sum.assign(layers, 0.0);
-        prog.samples = prog.steps = 0;
-      }
-      const double lr = recipe.learning_rate(e, prog.initial_lr);
-      model.set_param(BNN_PARAM_LEARNING_RATE, static_cast<float>(lr));
-      const std::vector<uint32_t> order = epoch_order(train.n, seed, e, recipe.shuffle);
-      Progress bar(static_cast<size_t>(e), static_cast<size_t>(recipe.epochs), batches, opt.quiet);
-      auto t0 = Clock::now();
-      double seconds_before = prog.seconds;
-      for (; prog.batch < batches; ++prog.batch) {
-        const size_t b0 = prog.batch * bs, nb = std::min(bs, train.n - b0);
-        for (size_t i = 0; i < nb; ++i) {
-          const uint32_t s = order[b0 + i];
-          std::copy_n(&train.x[s * train.dim], train.dim, &xb[i * train.dim]);
-          yb[i] = train.y[s];
-        }
-        const float loss = model.train_step(xb.data(), yb.data(), nb);
-        prog.loss_sum += static_cast<double>(loss) * nb;
-        prog.correct += static_cast<double>(model.last_step_accuracy()) * nb;
-        prog.flip_sum += model.flip_ratio();
-        for (size_t l = 0; l < layers; ++l) prog.layer_flip_sum[l] += model.layer_flip_ratio(l);
-        prog.samples += nb;
-        prog.steps += 1;
-        prog.seconds = seconds_before + std::chrono::duration<double>(Clock::now() - t0).count();
-        bar.update(prog.batch + 1, prog.loss_sum / prog.samples, prog.correct / prog.samples,
-                   prog.samples / std::max(prog.seconds, 1e-9));
-        ++steps_this_run;
-        if (recipe.checkpoint_every_steps > 0 && steps_this_run % recipe.checkpoint_every_steps == 0) {
-          Progress_ p = prog;
-          p.batch = prog.batch + 1;
-          save_checkpoint(model, p, out + "/last.bnn");
-        }
-        if (opt.max_steps >= 0 && steps_this_run >= opt.max_steps) {
-          bar.finish();
-          Progress_ p = prog;
-          p.batch = prog.batch + 1;
-          save_checkpoint(model, p, out + "/last.bnn");
+    while (!trainer.done()) {
+      trainer.position(&epoch, &step, nullptr);
+      Progress bar(static_cast<size_t>(epoch), static_cast<size_t>(epochs),
+                   static_cast<size_t>(steps_per_epoch), opt.quiet);
+      watch.bar = &bar;
+      watch.step_in_epoch = static_cast<size_t>(step);
+      watch.loss_sum = watch.acc_sum = 0;
+      watch.samples = 0;
+      watch.t0 = std::chrono::steady_clock::now();
+      const char* rec_text = nullptr;
+      const bnn_status s = bnn_trainer_run_epoch(trainer.get(), &rec_text);
+      if (s == BNN_STATUS_CANCELLED && watch.pause) {
+        bar.finish();
+        trainer.save(out + "/last.bnn");
+        if (opt.max_steps >= 0 && watch.steps_this_run >= opt.max_steps) {
           std::fprintf(stderr, "stopped after %lld steps (--max-steps); resume with --resume %s\n",
-                       steps_this_run, out.c_str());
+                       watch.steps_this_run, out.c_str());
           return 0;
         }
+        continue;
       }
+      trainer.check(s);
       bar.finish();
-      const double train_seconds = prog.seconds;
-      const auto [val_loss, val_acc] =
-          val.n ? model.evaluate(val.x.data(), val.y.data(), val.n) : std::pair<float, float>{0, 0};
-      const auto [test_loss, test_acc] = model.evaluate(test.x.data(), test.y.data(), test.n);
-      int32_t quantize_flag = 1;
-      model.check(bnn_model_get_param_i32(model.get(), BNN_PARAM_QUANTIZE, &quantize_flag));
-      const bool quantized = quantize_flag != 0;
-      const double score = val.n ? val_acc : test_acc;
-      // Only binarised epochs compete for best.bnn: a full-precision (pretraining) epoch is not
-      // the model one deploys.
-      const bool is_best = quantized && score > prog.best_val;
-      const json settings = active_settings(json::parse(model.config_json()));
-      json line = {{"epoch", e},
-                   {"phase", recipe.phase_at(e)},
-                   {"optimizer", settings.at("optimizer")},
-                   {"kernel_ste", settings.value("kernel_ste", json())},
-                   {"weight_clip", settings.at("weight_clip")},
-                   {"batch_norm_momentum", settings.value("batch_norm_momentum", json())},
-                   {"lr", lr},
-                   {"quantized", quantized},
-                   {"train_loss", prog.loss_sum / std::max<size_t>(prog.samples, 1)},
-                   {"train_accuracy", prog.correct / std::max<size_t>(prog.samples, 1)},
-                   {"val_loss", val_loss},
-                   {"val_accuracy", val_acc},
-                   {"test_loss", test_loss},
-                   {"test_accuracy", test_acc},
-                   {"flip_ratio", prog.flip_sum / std::max<size_t>(prog.steps, 1)},
-                   {"seconds", train_seconds},
-                   {"samples_per_second", prog.samples / std::max(train_seconds, 1e-9)},
-                   {"steps", model.steps()},
-                   {"best", is_best}};
-      json lf = json::array();
-      for (double f : prog.layer_flip_sum) lf.push_back(f / std::max<size_t>(prog.steps, 1));
-      line["layer_flip_ratio"] = lf;
-      metrics << line.dump() << "\n";
+      const json rec = json::parse(rec_text);
+      metrics << rec.dump() << "\n";
       metrics.flush();
+      const bool is_best = rec.at("best").get<bool>();
       if (!opt.quiet)
         std::fprintf(stderr,
-                     "epoch %d/%d: lr %.3g train loss %.4f acc %.4f | val acc %.4f | test acc %.4f "
+                     "epoch %d/%d: lr %.3g train loss %.4f acc %.4f | val acc %s | test acc %s "
                      "| flips %.2e | %.1f s, %.0f samples/s%s\n",
-                     e + 1, recipe.epochs, lr, line["train_loss"].get<double>(),
-                     line["train_accuracy"].get<double>(), val_acc, test_acc,
-                     line["flip_ratio"].get<double>(), train_seconds,
-                     line["samples_per_second"].get<double>(), is_best ? "  (best so far)" : "");
-      Progress_ next = prog;
-      next.epoch = e + 1;
-      next.batch = 0;
-      if (is_best) {
-        next.best_val = score;
-        next.best_epoch = e;
-        save_checkpoint(model, next, out + "/best.bnn");
-      }
-      save_checkpoint(model, next, out + "/last.bnn");
-      prog.best_val = next.best_val;
-      prog.best_epoch = next.best_epoch;
+                     rec.at("epoch").get<int>() + 1, epochs, rec.at("lr").get<double>(),
+                     rec.at("train_loss").get<double>(), rec.at("train_accuracy").get<double>(),
+                     fmt_acc(rec.at("val_accuracy")).c_str(), fmt_acc(rec.at("test_accuracy")).c_str(),
+                     rec.at("flip_ratio").get<double>(), rec.at("seconds").get<double>(),
+                     rec.at("samples_per_second").get<double>(), is_best ? "  (best so far)" : "");
+      if (is_best) trainer.best_model().save(out + "/best.bnn");
+      trainer.save(out + "/last.bnn");
     }
     // Final summary: the best-validation model on the test set.
+    const json fin = json::parse(trainer.state_json());
+    const int best_epoch = fin.at("best_epoch");
     float best_test = 0;
     if (is_file(out + "/best.bnn")) {
       ModelHandle best = ModelHandle::load(out + "/best.bnn");
-      best_test = best.evaluate(test.x.data(), test.y.data(), test.n).second;
+      float loss = 0;
+      best.check(bnn_model_evaluate_dataset(best.get(), split.test.get(), &loss, &best_test));
     }
-    const float final_test = model.evaluate(test.x.data(), test.y.data(), test.n).second;
-    json summary = {{"best_epoch", prog.best_epoch}, {"best_val_accuracy", prog.best_val},
+    float final_test = 0, final_loss = 0;
+    model.check(bnn_model_evaluate_dataset(model.get(), split.test.get(), &final_loss, &final_test));
+    // Files count epochs from 0 (as the API and metrics.jsonl do); messages from 1.
+    json summary = {{"best_epoch", best_epoch}, {"best_val_accuracy", fin.at("best_val")},
                     {"best_test_accuracy", best_test}, {"final_test_accuracy", final_test},
-                    {"epochs", recipe.epochs}, {"data", data_dir}};
+                    {"epochs", epochs}, {"data", data_dir}};
     // The report before summary.json: a sweep treats summary.json as "this run finished".
     try {
       write_report({out}, out + "/report.html");
@@ -320,8 +241,8 @@ int run_train(const TrainOptions& opt) {
       std::fprintf(stderr, "bnn train: warning: no report.html: %s\n", e.what());
     }
     write_text_atomic(out + "/summary.json", summary.dump(2) + "\n");
-    std::printf("best epoch %d: validation accuracy %.4f, test accuracy %.4f\n", prog.best_epoch + 1,
-                prog.best_val, best_test);
+    std::printf("best epoch %d: validation accuracy %.4f, test accuracy %.4f\n", best_epoch + 1,
+                fin.at("best_val").get<double>(), best_test);
     std::printf("wrote %s/{metrics.jsonl,best.bnn,last.bnn,summary.json,report.html}\n", out.c_str());
     return 0;
   } catch (const LibraryError& e) {

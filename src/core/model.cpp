@@ -8,6 +8,7 @@
 
 #include "core/memory_budget.h"
 #include "core/rng.h"
+#include "train/recipe.h"
 
 namespace bnn {
 namespace {
@@ -77,55 +78,10 @@ RecipePatch RecipePatch::parse(const JsonReader& r, const std::vector<const char
   return p;
 }
 
-void validate_training(const JsonReader& r) {
-  r.allow_only({"epochs", "batch_size", "validation_split", "lr_schedule",
-                "pretrain_full_precision_epochs", "phases", "checkpoint_every_steps", "shuffle",
-                "standardize", "eval_batch_size", "train_subset"});
-  r.integer("train_subset", 0, 0, int64_t{1} << 40);  // 0: the whole training set
-  r.integer("epochs", 20, 1, 100000);
-  r.integer("batch_size", 100, 1, 1 << 16);
-  r.integer("eval_batch_size", 1000, 1, 1 << 16);
-  r.number("validation_split", 0.1, 0.0, 0.9);
-  r.integer("pretrain_full_precision_epochs", 0, 0, 100000);
-  r.integer("checkpoint_every_steps", 0, 0, int64_t{1} << 40);
-  r.boolean("shuffle", true);
-  r.choice("standardize", {"none", "per_image", "global"}, 0);
-  if (r.has("lr_schedule")) {
-    const JsonReader s = r.at("lr_schedule");
-    s.expect_object();
-    const size_t type = s.choice("type", {"constant", "exponential", "step", "cosine"}, 0);
-    switch (type) {
-      case 0: s.allow_only({"type"}); break;
-      case 1:
-        s.allow_only({"type", "final_learning_rate"});
-        s.required_number("final_learning_rate", 0.0, 1e3);
-        break;
-      case 2:
-        s.allow_only({"type", "step_epochs", "gamma"});
-        s.required_integer("step_epochs", 1, 100000);
-        s.number("gamma", 0.1, 0.0, 1.0);
-        break;
-      case 3:
-        s.allow_only({"type", "final_learning_rate"});
-        s.number("final_learning_rate", 0.0, 0.0, 1e3);
-        break;
-    }
-  }
-  if (r.has("phases")) {
-    const JsonReader ph = r.at("phases");
-    if (!ph.raw().is_array()) ph.error(BNN_STATUS_INVALID_ARGUMENT, "", "expected a list");
-    for (size_t i = 0; i < ph.raw().size(); ++i) {
-      const JsonReader p = ph.index(i);
-      RecipePatch::parse(p, {"from_epoch"});
-      p.required_integer("from_epoch", 0, 100000);
-    }
-  }
-}
-
 std::unique_ptr<Model> Model::from_json(const json& doc) {
   const JsonReader r(doc, "");
   r.allow_only({"input_shape", "layers", "loss", "optimizer", "weight_clip", "lr_scale", "seed",
-                "training", "quantize", "metadata", "max_memory"});
+                "training", "quantize", "metadata", "max_memory", "standardize"});
   std::unique_ptr<Model> m(new Model());
   // max_memory (bytes, optional): parameters are charged before they are allocated, the whole
   // estimate (memory_needed) is checked once the layers are known.
@@ -148,8 +104,18 @@ std::unique_ptr<Model> Model::from_json(const json& doc) {
   m->lr_scale_ = static_cast<bnn_lr_scale>(r.choice("lr_scale", {"none", "glorot"}, 0));
   m->quantize_ = r.boolean("quantize", true);
   if (r.has("training")) {
-    validate_training(r.at("training"));
+    Recipe::validate(r.at("training"));
     m->training_ = doc.at("training");
+  }
+  m->standardize_ = Standardize::from_json(r, "standardize");
+  // training.standardize: the deprecated spelling of 0.1 (applied by the CLI only then).
+  if (m->training_.is_object() && m->training_.contains("standardize")) {
+    const Standardize alias = Standardize::from_json(r.at("training"), "standardize");
+    if (!r.has("standardize")) m->standardize_ = alias;
+    else if (alias.mode != m->standardize_.mode)
+      r.error(BNN_STATUS_INVALID_ARGUMENT, "training.standardize",
+              "disagrees with the top-level \"standardize\" (training.standardize is a deprecated "
+              "alias of it; remove one)");
   }
   if (r.has("metadata")) m->metadata_ = doc.at("metadata");
   if (!r.has("layers")) r.error(BNN_STATUS_INVALID_ARGUMENT, "layers", "required key is missing");
@@ -204,6 +170,7 @@ json Model::document() const {
             {"weight_clip", weight_clip_.to_json()},
             {"lr_scale", lr_scale_ == BNN_LR_SCALE_GLOROT ? "glorot" : "none"},
             {"quantize", quantize_},
+            {"standardize", standardize_.to_json()},
             {"seed", seed_}};
   if (!training_.is_null()) d["training"] = training_;
   if (!metadata_.is_null()) d["metadata"] = metadata_;
@@ -283,6 +250,17 @@ void Model::check_labels(const int32_t* labels, size_t batch) const {
                                         std::to_string(output_size()) + ")");
 }
 
+const float* Model::prepared_input(const float* x, size_t batch) {
+  if (!standardize_.active()) return x;
+  if (standardize_.mode == Standardize::Mode::global && !standardize_.has_stats)
+    fail(BNN_STATUS_INVALID_STATE,
+         "standardize is \"global\" but its mean and sd are not known yet (a trainer computes them "
+         "from the training samples; or give {\"mode\": \"global\", \"mean\": .., \"sd\": ..})");
+  std_input_.resize(batch * input_size());
+  standardize_.apply(x, std_input_.data(), batch, input_size());
+  return std_input_.data();
+}
+
 void Model::forward(const float* x, size_t batch, bool training) {
   acts_.resize(layers_.size());
   const float* in = x;
@@ -307,6 +285,7 @@ float Model::train_step(const float* x, const int32_t* labels, size_t batch) {
   check_input(x, batch);
   check_labels(labels, batch);
   check_memory(batch);
+  x = prepared_input(x, batch);
   forward(x, batch, true);
   const size_t classes = output_size();
   grads_.resize(layers_.size());
@@ -372,7 +351,7 @@ void Model::predict(const float* x, size_t batch, float* logits) {
   const size_t classes = output_size();
   for (size_t b0 = 0; b0 < batch; b0 += kChunk) {
     const size_t nb = std::min(kChunk, batch - b0);
-    forward(x + b0 * input_size(), nb, false);
+    forward(prepared_input(x + b0 * input_size(), nb), nb, false);
     std::copy(acts_.back().begin(), acts_.back().end(), logits + b0 * classes);
   }
 }
@@ -388,7 +367,7 @@ void Model::evaluate(const float* x, const int32_t* labels, size_t n, float* los
   size_t correct = 0;
   for (size_t b0 = 0; b0 < n; b0 += kChunk) {
     const size_t nb = std::min(kChunk, n - b0);
-    forward(x + b0 * input_size(), nb, false);
+    forward(prepared_input(x + b0 * input_size(), nb), nb, false);
     loss += compute_loss(loss_, acts_.back().data(), labels + b0, nb, classes, nullptr) *
             static_cast<double>(nb);
     correct += count_correct(acts_.back().data(), labels + b0, nb, classes);

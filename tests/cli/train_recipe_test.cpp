@@ -2,7 +2,7 @@
 #include <cmath>
 
 #include "bnn/bnn.hpp"
-#include "cli/recipe.h"
+#include "train/recipe.h"
 #include "cli/train.h"
 #include "cli_fixture.h"
 #include "data/dataset.h"
@@ -47,14 +47,14 @@ double max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
 TEST(Recipe, ExponentialScheduleReachesItsFinalRateAtTheLastEpoch) {
   const json doc = tiny_model({{"epochs", 5},
                                {"lr_schedule", {{"type", "exponential"}, {"final_learning_rate", 1e-4}}}});
-  const auto r = bnn::cli::Recipe::from_document(doc);
+  const auto r = bnn::Recipe::from_json(doc.value("training", json()));
   EXPECT_DOUBLE_EQ(r.learning_rate(0, 0.01), 0.01);
   EXPECT_NEAR(r.learning_rate(2, 0.01), 1e-3, 1e-12);  // geometric midpoint
   EXPECT_NEAR(r.learning_rate(4, 0.01), 1e-4, 1e-15);
   // A phase's learning rate restarts the decay from its epoch, still ending at the final rate.
   json with_phase = doc;
   with_phase["training"]["phases"] = {{{"from_epoch", 2}, {"learning_rate", 0.004}}};
-  const auto p = bnn::cli::Recipe::from_document(with_phase);
+  const auto p = bnn::Recipe::from_json(with_phase.value("training", json()));
   EXPECT_NEAR(p.learning_rate(1, 0.01), 0.01 * std::pow(1e-2, 0.25), 1e-12);
   EXPECT_DOUBLE_EQ(p.learning_rate(2, 0.01), 0.004);
   EXPECT_NEAR(p.learning_rate(4, 0.01), 1e-4, 1e-15);
@@ -64,7 +64,7 @@ TEST(Recipe, OptimizerPhaseRestartsTheScheduleAtThatOptimizersRate) {
   json doc = tiny_model({{"epochs", 4}});
   doc["training"]["phases"] = {{{"from_epoch", 1}, {"optimizer", {{"type", "adadelta"}}}},
                                {{"from_epoch", 3}, {"optimizer", {{"type", "sgd"}, {"learning_rate", 0.2}}}}};
-  const auto r = bnn::cli::Recipe::from_document(doc);
+  const auto r = bnn::Recipe::from_json(doc.value("training", json()));
   EXPECT_DOUBLE_EQ(r.learning_rate(0, 0.01), 0.01);
   EXPECT_DOUBLE_EQ(r.learning_rate(1, 0.01), 1.0);  // adadelta's default rate
   EXPECT_DOUBLE_EQ(r.learning_rate(3, 0.01), 0.2);
@@ -171,11 +171,14 @@ TEST(Train, BestModelIsTheBestValidationEpoch) {
   EXPECT_NEAR(summary["best_val_accuracy"].get<double>(), best_val, 1e-7);
   // best.bnn scores exactly that validation accuracy, and that epoch's test accuracy.
   bnn::data::Split s = bnn::data::load_dataset(tmp / "data");
-  const size_t n_val = static_cast<size_t>(s.train.n * 0.1);
-  const auto val = s.train.slice(s.train.n - n_val, s.train.n);
+  const size_t n = s.train.count(), n_val = static_cast<size_t>(n * 0.1);
+  std::vector<float> vx, tx;
+  std::vector<int32_t> vy, ty;
+  s.train.get(n - n_val, n_val, &vx, &vy);
+  s.test.get(0, s.test.count(), &tx, &ty);
   bnn::ModelHandle b = bnn::ModelHandle::load(tmp / "run/best.bnn");
-  EXPECT_FLOAT_EQ(b.evaluate(val.x.data(), val.y.data(), val.n).second, best_val);
-  EXPECT_FLOAT_EQ(b.evaluate(s.test.x.data(), s.test.y.data(), s.test.n).second,
+  EXPECT_FLOAT_EQ(b.evaluate(vx.data(), vy.data(), n_val).second, best_val);
+  EXPECT_FLOAT_EQ(b.evaluate(tx.data(), ty.data(), ty.size()).second,
                   m[best]["test_accuracy"].get<float>());
   EXPECT_NEAR(summary["best_test_accuracy"].get<double>(), m[best]["test_accuracy"].get<double>(), 1e-7);
 }

@@ -13,11 +13,11 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "bnn/bnn.h"
-#include "data/dataset.h"
 
 namespace {
 
@@ -28,6 +28,29 @@ std::string read_text(const std::string& path) {
   std::stringstream s;
   s << f.rdbuf();
   return s.str();
+}
+
+// A dataset as arrays, read through the public API.
+struct Arrays {
+  std::vector<float> x;
+  std::vector<int32_t> y;
+  size_t n = 0, dim = 0;
+};
+
+Arrays load(const std::string& images, const std::string& labels) {
+  bnn_dataset* d = nullptr;
+  Arrays a;
+  if (bnn_dataset_load_idx(images.c_str(), labels.c_str(), &d) != BNN_STATUS_OK) {
+    ADD_FAILURE() << bnn_last_errmsg();
+    return a;
+  }
+  a.n = bnn_dataset_count(d);
+  a.dim = bnn_dataset_sample_size(d);
+  a.x.resize(a.n * a.dim);
+  a.y.resize(a.n);
+  EXPECT_EQ(bnn_dataset_get(d, 0, a.n, a.x.data(), a.x.size(), a.y.data(), a.y.size()), BNN_STATUS_OK);
+  bnn_dataset_free(d);
+  return a;
 }
 
 }  // namespace
@@ -52,9 +75,9 @@ TEST(CnnFashion, ScaledCnnReaches88Percent) {
                          ? tr.at("lr_schedule").value("final_learning_rate", lr0)
                          : lr0;
 
-  const bnn::data::Split data = bnn::data::load_idx_folder(kData);
-  const bnn::data::Dataset& train = data.train;
-  const bnn::data::Dataset& test = data.test;
+  const std::string dir = kData;
+  const Arrays train = load(dir + "/train-images-idx3-ubyte.gz", dir + "/train-labels-idx1-ubyte.gz");
+  const Arrays test = load(dir + "/t10k-images-idx3-ubyte.gz", dir + "/t10k-labels-idx1-ubyte.gz");
   ASSERT_EQ(train.dim, bnn_model_input_size(m.get()));
 
   std::vector<size_t> order(train.n);
