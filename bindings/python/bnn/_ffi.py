@@ -2,7 +2,7 @@
 
 PROTOTYPES is plain data (no library is loaded when this module is imported), so that
 tests/bindings/check_coverage.py can compare it with the header: every function of bnn.h must be
-here with the same argument and result types, or in EXCLUDED with a reason.
+here with the same argument and result types, or in that script's exclusion list with a reason.
 
 Discovery order (CONTRACT.md "Python"): the environment variable BNN_LIBRARY (a path to
 libbnn.so), else ``pkg-config --variable=libdir bnn``, else the system's loader
@@ -139,13 +139,6 @@ PROTOTYPES: Dict[str, Tuple[Any, List[Any]]] = {
     "bnn_infer_free": (None, [HANDLE]),
 }
 
-#: Functions of bnn.h deliberately not bound, each with its reason (checked by the coverage test).
-EXCLUDED: Dict[str, str] = {
-    "bnn_trainer_set_communicator": (
-        "data-parallel training needs a communication library (MPI, gloo) whose Python "
-        "packages are not available offline; use `mpirun bnn train` or the C API"
-    ),
-}
 
 
 class LibraryNotFound(OSError):
