@@ -4,13 +4,13 @@
 # tests/fuzz/corpus/TARGET (the repo's seeds are not modified; copy new finds there by hand).
 #   scripts/fuzz.sh TARGET SECONDS [extra libFuzzer flags...]
 #   scripts/fuzz.sh list
-# TARGET: load_buffer, json, configure, roundtrip, api_sequence.
+# TARGET: load_buffer, json, configure, roundtrip, api_sequence, infer_load.
 # Environment: BNN_FUZZ_BUILD_DIR [/tmp/build-fuzz], BNN_FUZZ_WORK_DIR [/tmp/bnn-fuzz/TARGET],
 # BNN_JOBS [2]. Crashes are written to the work folder as crash-*; replay one with
 #   $BNN_FUZZ_BUILD_DIR/tests/fuzz_TARGET crash-...
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-TARGETS="load_buffer json configure roundtrip api_sequence"
+TARGETS="load_buffer json configure roundtrip api_sequence infer_load"
 if [ "${1:-}" = list ]; then echo "$TARGETS"; exit 0; fi
 if [ $# -lt 2 ]; then
   echo "usage: scripts/fuzz.sh TARGET SECONDS [libFuzzer flags...]   (targets: $TARGETS)" >&2

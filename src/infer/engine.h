@@ -56,6 +56,8 @@ class Engine {
   static std::unique_ptr<Engine> load(const uint8_t* data, size_t size);
   size_t input_size() const { return static_cast<size_t>(input_.numel()); }
   size_t output_size() const { return classes_; }
+  // Floats plus words of scratch that predict() allocates (the largest activation, twice).
+  size_t scratch_values() const { return 2 * (max_floats_ + max_words_); }
   // logits: batch * output_size floats. Not reentrant (scratch buffers live here).
   void predict(const float* x, size_t batch, float* logits);
 
