@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Hook of scripts/test.sh: installs the freshly built library into a temporary prefix and tests
 # everything that uses it from outside: the C example (find_package and pkg-config), the Rust
-# crate (cargo test) and the Go package (go test), each with only PKG_CONFIG_PATH and
-# LD_LIBRARY_PATH pointing at the prefix, as a user would.
+# crate (cargo test), the Go package (go test) and the Python package (pytest, then
+# `pip install` into a fresh virtual environment), each with only PKG_CONFIG_PATH and
+# LD_LIBRARY_PATH pointing at the prefix, as a user would; the installed `bnn` tool; and the
+# header-coverage check of all four bindings (tests/bindings/check_coverage.py).
 #   BNN_BUILD_DIR=build bash scripts/test.d/50-bindings.sh
 # Without BNN_BUILD_DIR it configures and builds the library alone in a temporary folder.
 set -uo pipefail
@@ -12,12 +14,18 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/bnn-bindings.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 
 failures=()
+passes=0
 step() {  # step NAME COMMAND...: runs one check, records a failure without stopping
   local name="$1"
   shift
   echo "-- $name"
-  if "$@"; then echo "-- $name: ok"; else echo "-- $name: FAILED"; failures+=("$name"); fi
+  if "$@"; then echo "-- $name: ok"; passes=$((passes + 1)); else echo "-- $name: FAILED"; failures+=("$name"); fi
 }
+# Debian's interpreter (python3 on PATH may be another one without numpy).
+PYTHON="${BNN_PYTHON:-/usr/bin/python3}"
+
+step "Coverage: every bnn.h prototype in Rust, Go, JS and Python" \
+  "$PYTHON" "$ROOT/tests/bindings/check_coverage.py"
 
 BUILD="${BNN_BUILD_DIR:-}"
 if [ -z "$BUILD" ]; then
@@ -61,8 +69,30 @@ go_tests() {
 }
 step "Go: go test" go_tests
 
-if ((${#failures[@]})); then
-  echo "bindings: ${#failures[@]} failed: ${failures[*]}"
-  exit 1
-fi
-echo "bindings: all passed"
+installed_tool() {
+  [ -f "$PREFIX/share/doc/bnn/LICENSE" ] || { echo "LICENSE not installed"; return 1; }
+  if [ ! -x "$BUILD/bnn" ]; then echo "(the bnn tool was not built here: BNN_BUILD_CLI=OFF)"; return 0; fi
+  [ -x "$PREFIX/bin/bnn" ] || { echo "cmake --install did not install bin/bnn"; return 1; }
+  "$PREFIX/bin/bnn" --help | head -n 1
+}
+step "install: the bnn tool and LICENSE" installed_tool
+
+python_tests() {
+  "$PYTHON" -c "import numpy, pytest" || { echo "needs python3-numpy and python3-pytest"; return 1; }
+  cd "$ROOT/bindings/python" || return 1
+  # Found through pkg-config (PKG_CONFIG_PATH above), as the package documents.
+  env -u BNN_LIBRARY PYTHONDONTWRITEBYTECODE=1 "$PYTHON" -m pytest -q -p no:cacheprovider tests
+}
+step "Python: pytest" python_tests
+
+python_venv() {
+  local venv="$WORK/venv"
+  "$PYTHON" -m venv --system-site-packages "$venv" || return 1
+  "$venv/bin/pip" install --quiet --no-index --no-build-isolation "$ROOT/bindings/python" || return 1
+  # Outside the source tree, so that the installed package is the one imported.
+  (cd "$WORK" && env -u BNN_LIBRARY "$venv/bin/python" "$ROOT/examples/python/contract_example.py")
+}
+step "Python: pip install into a fresh venv, the contract's example" python_venv
+
+echo "bindings: $passes passed, ${#failures[@]} failed${failures[*]:+: ${failures[*]}}"
+((${#failures[@]} == 0))
