@@ -1,8 +1,11 @@
-// The demo page: settings form, one or two training workers, live charts, test-image grid,
-// model download/upload, and window.bnnDemo = { start(config), stop(), state() } for tests.
-import { DEFAULTS, OPTIMIZERS, STES, WEIGHT_CLIPS, PRESETS, buildDocument } from './models.mjs';
+// The demo page: settings form and the model document they make (editable as JSON), one or two
+// training workers (each runs the core trainer), live charts, a drawing pad classified live, one
+// neuron's binary weights, a flip-rate heatmap, the preset gallery, test-image grid, model
+// download/upload and deployment exports, and window.bnnDemo = { start(config), stop(), state() }.
+import { DEFAULTS, OPTIMIZERS, STES, WEIGHT_CLIPS, LR_SCHEDULES, PRESETS, buildDocument, binaryLayersOf } from './models.mjs';
 import { loadDataset } from './data.mjs';
 import { lineChart, histogramChart, drawDigit } from './charts.mjs';
+import { drawingPad, probabilityBars, drawNeuron, flipHeatmap } from './viz.mjs';
 
 const $ = (sel) => document.querySelector(sel);
 const form = $('#controls');
@@ -17,6 +20,7 @@ fillSelect('optimizer', OPTIMIZERS);
 fillSelect('kernelSte', STES);
 fillSelect('inputSte', STES);
 fillSelect('weightClip', WEIGHT_CLIPS);
+fillSelect('lrSchedule', LR_SCHEDULES);
 form.elements.preset.insertAdjacentHTML('beforeend',
   Object.entries(PRESETS).map(([k, p]) => `<option value="${k}">${p.title}</option>`).join(''));
 
@@ -40,8 +44,40 @@ function updateVisibility() {
   const s = readForm();
   for (const el of form.querySelectorAll('[data-for]')) el.hidden = el.dataset.for !== s.model;
   for (const el of form.querySelectorAll('[data-opt]')) el.hidden = !el.dataset.opt.split(' ').includes(s.optimizer);
+  for (const el of form.querySelectorAll('[data-schedule]')) el.hidden = el.dataset.schedule !== s.lrSchedule;
 }
-form.addEventListener('change', updateVisibility);
+form.addEventListener('change', (ev) => {
+  updateVisibility();
+  if (ev.target !== editor && !ev.target.closest('fieldset')?.contains(editor)) refreshEditor();
+});
+
+// ---- the model document editor: what run A trains ------------------------------------------------
+const editor = $('#doc-editor');
+let docEdited = false;
+function refreshEditor(force = false) {
+  if (docEdited && !force) return;
+  docEdited = false;
+  try {
+    editor.value = JSON.stringify(buildDocument(readForm()).doc, null, 2);
+    $('#doc-status').textContent = 'from the controls';
+  } catch (e) {
+    $('#doc-status').textContent = `controls: ${e.message}`;
+  }
+  editor.classList.remove('edited');
+}
+editor.addEventListener('input', () => {
+  docEdited = true;
+  editor.classList.add('edited');
+  $('#doc-status').textContent = 'edited: run A trains this document';
+});
+$('#doc-reset').addEventListener('click', () => refreshEditor(true));
+function editorDocument() {
+  try {
+    return JSON.parse(editor.value);
+  } catch (e) {
+    throw new Error(`model document: ${e.message}`);
+  }
+}
 form.elements.preset.addEventListener('change', () => {
   const p = PRESETS[form.elements.preset.value];
   if (!p) return;
@@ -56,6 +92,7 @@ const params = new URLSearchParams(location.search);
 const initial = { ...DEFAULTS };
 for (const [k, v] of params) if (k in DEFAULTS) initial[k] = typeof DEFAULTS[k] === 'number' ? Number(v) : v;
 writeForm(initial);
+refreshEditor(true);
 
 // ---- runs and workers ------------------------------------------------------------------------------
 const workers = {};   // id -> { worker, flavour, ready: Promise<info>, info }
@@ -109,7 +146,7 @@ function newRun(id, label, settings, built) {
     history: { loss: [], valLoss: [], trainAcc: [], valAcc: [], speed: [], flip: built.binaryLayers.map(() => []) },
     state: { running: false, epoch: 0, step: 0, trainLoss: NaN, trainAccuracy: NaN, valAccuracy: NaN, valLoss: NaN,
       samplesPerSecond: 0, isa: null, flavour: null, error: null, done: false },
-    hist: null, predictions: null,
+    hist: null, predictions: null, records: [], heat: [], neuron: null, fade: null, probabilities: null,
   };
 }
 
@@ -122,11 +159,24 @@ function attach(run, w) {
         run.summary = m.summary;
         break;
       case 'progress':
+        if (m.neuron) run.neuron = m.neuron;
+        if (m.idle) break;
         Object.assign(st, { step: m.step, epoch: m.epoch, trainLoss: m.trainLoss, samplesPerSecond: m.samplesPerSecond });
-        run.history.loss.push([m.epoch, m.trainLoss]);
+        if (Number.isFinite(m.trainLoss)) run.history.loss.push([m.epoch, m.trainLoss]);
         run.history.speed.push([m.epoch, m.samplesPerSecond]);
         m.flip.forEach((f, i) => run.history.flip[i]?.push([m.epoch, f]));
+        if (m.heat) run.heat.push(m.heat);
+        if (run.id === 'A') scheduleClassify();
         break;
+      case 'epoch': {
+        const r = m.record;
+        run.records.push(r);
+        if (Number.isFinite(r.val_accuracy)) st.valAccuracy = r.val_accuracy;
+        const pctOf = (v) => (Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : '–');
+        log(`${run.id}: epoch ${run.records.length}: train loss ${Number(r.train_loss).toFixed(3)}, ` +
+          `train ${pctOf(r.train_accuracy)}, val ${pctOf(r.val_accuracy)}, lr ${Number(r.lr).toPrecision(3)}, flip ${Number(r.flip_ratio).toExponential(1)}`);
+        break;
+      }
       case 'eval':
         Object.assign(st, { step: m.step, epoch: m.epoch, valAccuracy: m.valAccuracy, valLoss: m.valLoss,
           trainAccuracy: m.trainAccuracy });
@@ -184,7 +234,7 @@ function parseOverrides(text, what) {
 async function start(config = {}, { resume = false } = {}) {
   await stop();
   showError(null);
-  const { compare, overridesA, overridesB, preset, ...rest } = config;
+  const { compare, overridesA, overridesB, preset, document: givenDoc, ...rest } = config;
   if (preset !== undefined) {
     form.elements.preset.value = preset;
     form.elements.preset.dispatchEvent(new Event('change'));
@@ -192,7 +242,15 @@ async function start(config = {}, { resume = false } = {}) {
   if (overridesA !== undefined) form.elements.overridesA.value = typeof overridesA === 'string' ? overridesA : JSON.stringify(overridesA);
   if (overridesB !== undefined) form.elements.overridesB.value = typeof overridesB === 'string' ? overridesB : JSON.stringify(overridesB);
   if (compare !== undefined) form.elements.compare.checked = !!compare;
+  if (preset && PRESETS[preset]?.base) writeForm(PRESETS[preset].base);
   writeForm(rest);
+  if (givenDoc !== undefined) {
+    editor.value = typeof givenDoc === 'string' ? givenDoc : JSON.stringify(givenDoc, null, 2);
+    editor.dispatchEvent(new Event('input'));
+  } else if (Object.keys(rest).length || preset !== undefined) {
+    refreshEditor(true);
+  }
+  activePreset = sideBySideChecked() ? form.elements.preset.value : '';
   const base = readForm();
   const sideBySide = form.elements.compare.checked && !resume;
   const specs = [];
@@ -206,19 +264,26 @@ async function start(config = {}, { resume = false } = {}) {
     }
     runs = specs.map(([id, label, s]) => {
       delete s.label;
-      const built = resume && runs.find((r) => r.id === id)?.resumeLayers
-        ? { doc: null, binaryLayers: runs.find((r) => r.id === id).resumeLayers } : buildDocument(s);
-      return newRun(id, label, s, built);
+      const previous = runs.find((r) => r.id === id);
+      let built;
+      if (resume && previous) {
+        built = { doc: previous.doc, binaryLayers: previous.binaryLayers };
+      } else if (!sideBySide) {
+        const doc = editorDocument();
+        built = { doc, binaryLayers: binaryLayersOf(doc) };
+      } else {
+        built = buildDocument(s);
+      }
+      const run = newRun(id, label, s, built);
+      if (resume && previous) Object.assign(run, { history: previous.history, records: previous.records, heat: previous.heat });
+      return run;
     });
   } catch (e) {
     showError(e.message);
     throw e;
   }
   $('#docview').textContent = runs.map((r) => `// run ${r.id} (${r.label})\n${JSON.stringify(r.doc, null, 1)}`).join('\n\n');
-  const histSel = $('#hist-layer');
-  const keep = histSel.value;
-  histSel.innerHTML = runs[0].binaryLayers.map((l, i) => `<option value="${i}">${l.label}</option>`).join('');
-  if (keep && Number(keep) < runs[0].binaryLayers.length) histSel.value = keep;
+  fillLayerSelects();
   updateButtons(true);
   try {
     const starts = runs.map(async (run) => {
@@ -227,9 +292,10 @@ async function start(config = {}, { resume = false } = {}) {
       run.state.isa = info.isa;
       run.state.flavour = info.flavour;
       await ensureData(run.settings.dataset, w);
-      w.worker.postMessage({ type: 'histLayer', index: Number(histSel.value) || 0 });
+      w.worker.postMessage({ type: 'watch', layer: Number($('#neuron-layer').value) || 0, neuron: Number($('#neuron-index').value) || 0 });
       attach(run, w);
-      await request(w, { type: 'start', settings: run.settings, doc: run.doc, binaryLayers: run.binaryLayers, resume }, 'started');
+      await request(w, resume ? { type: 'resume', settings: run.settings, binaryLayers: run.binaryLayers }
+        : { type: 'start', settings: run.settings, doc: run.doc, binaryLayers: run.binaryLayers }, 'started');
       log(`${run.id}: training ${run.label !== run.id ? `"${run.label}" ` : ''}(${info.flavour} build, isa ${info.isa})`);
     });
     await Promise.all(starts);
@@ -267,7 +333,10 @@ function publicState(run) {
   const s = run.state;
   return { running: s.running, epoch: s.epoch, step: s.step, trainLoss: s.trainLoss, trainAccuracy: s.trainAccuracy,
     valAccuracy: s.valAccuracy, valLoss: s.valLoss, samplesPerSecond: s.samplesPerSecond, isa: s.isa,
-    flavour: s.flavour, error: s.error, done: s.done, label: run.label, id: run.id };
+    flavour: s.flavour, error: s.error, done: s.done, label: run.label, id: run.id, epochsDone: run.records.length,
+    records: run.records, probabilities: run.probabilities, heatColumns: run.heat.length,
+    neuron: run.neuron ? { layer: run.neuron.layer, neuron: run.neuron.neuron, weights: run.neuron.signs.length,
+      flipped: run.neuron.flipped.reduce((a, b) => a + b, 0) } : null };
 }
 function state() {
   if (!runs.length) {
@@ -279,7 +348,17 @@ function state() {
   return { ...all[0], running: all.some((r) => r.running), error: lastError ?? all[0].error, runs: all };
 }
 
-window.bnnDemo = { start: (config) => start(config), stop, state };
+window.bnnDemo = {
+  start: (config) => start(config), stop, state,
+  /** Puts test image i on the drawing pad (as if drawn); the prediction appears in state().probabilities. */
+  async drawSample(i = 0) {
+    if (!dataset) dataset = await loadDataset(readForm().dataset);
+    pad.show(dataset.test.images.subarray(i * 784, (i + 1) * 784));
+    return dataset.classes[dataset.test.labels[i]];
+  },
+  /** The document run A trains (the editor's text, parsed). */
+  document: () => editorDocument(),
+};
 
 // ---- buttons, download and load ------------------------------------------------------------------
 function updateButtons(starting = false) {
@@ -289,6 +368,8 @@ function updateButtons(starting = false) {
   $('#stop').disabled = !running;
   $('#resume').disabled = running || !workers.A?.hasModel;
   $('#download').disabled = !workers.A?.hasModel;
+  $('#export').disabled = !workers.A?.hasModel || workers.A?.info?.canExport === false;
+  $('#export').title = workers.A?.info?.canExport === false ? 'this build of libbnn lacks bnn_model_export_buffer' : '';
 }
 $('#start').addEventListener('click', () => start().catch(() => {}));
 $('#stop').addEventListener('click', () => stop());
@@ -332,9 +413,8 @@ async function loadModel(bytes, name = 'model') {
   await ensureData(s.dataset, w);
   const m = await request(w, { type: 'load', bytes }, 'loaded', [bytes.buffer]);
   w.hasModel = true;
-  const binaryLayers = (m.config.layers ?? []).map((l, i) => (l.kernel_quantizer ? { layer: i, label: `${l.type} ${l.units ?? l.filters ?? ''}`.trim() } : null)).filter(Boolean);
+  const binaryLayers = binaryLayersOf(m.config);
   const run = newRun('A', name, s, { doc: m.config, binaryLayers });
-  run.resumeLayers = binaryLayers;
   run.state.isa = w.info.isa;
   run.state.flavour = w.info.flavour;
   run.state.step = m.steps;
@@ -342,6 +422,7 @@ async function loadModel(bytes, name = 'model') {
   run.state.valLoss = m.valLoss;
   run.predictions = m.predictions;
   runs = [run];
+  fillLayerSelects();
   $('#docview').textContent = `// loaded ${name}\n${JSON.stringify(m.config, null, 1)}\n\n${m.summary}`;
   log(`loaded ${name}: ${m.steps} steps, validation accuracy ${(m.valAccuracy * 100).toFixed(1)}%`);
   updateButtons();
@@ -349,9 +430,103 @@ async function loadModel(bytes, name = 'model') {
   return publicState(run);
 }
 window.bnnDemo.loadModel = loadModel;
-$('#hist-layer').addEventListener('change', () => {
-  for (const w of Object.values(workers)) w.worker.postMessage({ type: 'histLayer', index: Number($('#hist-layer').value) });
+// ---- deployment export ---------------------------------------------------------------------------
+$('#export').addEventListener('click', async () => {
+  const w = workers.A;
+  if (!w) return;
+  const format = $('#export-format').value;
+  try {
+    const { bytes } = await request(w, { type: 'export', format }, 'exported');
+    const s = runs[0]?.settings ?? readForm();
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
+    a.download = `libbnn-${s.model}-${s.dataset}-step${runs[0]?.state.step ?? 0}.${format === 'onnx' ? 'onnx' : 'bnni'}`;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+    log(`exported ${format}: ${bytes.byteLength} bytes (${a.download})`);
+  } catch (e) {
+    showError(`export ${format}: ${e.message}`);
+  }
 });
+
+// ---- the teaching views: drawing pad, one neuron, flip heatmap, preset gallery --------------------
+let activePreset = '';
+const sideBySideChecked = () => form.elements.compare.checked;
+function fillLayerSelects() {
+  const sel = $('#neuron-layer');
+  const keep = sel.value;
+  const layers = runs[0]?.binaryLayers ?? [];
+  sel.innerHTML = layers.map((l, i) => `<option value="${i}">${l.label}</option>`).join('');
+  if (keep && Number(keep) < layers.length) sel.value = keep;
+  updateNeuronMax();
+}
+function updateNeuronMax() {
+  const l = runs[0]?.binaryLayers?.[Number($('#neuron-layer').value) || 0];
+  const input = $('#neuron-index');
+  if (!l) return;
+  const units = l.label.startsWith('conv') ? Number(l.label.split(' ')[1]) : l.fanOut;
+  input.max = String(Math.max(0, units - 1));
+  if (Number(input.value) > units - 1) input.value = String(units - 1);
+}
+function sendWatch() {
+  updateNeuronMax();
+  const msg = { type: 'watch', layer: Number($('#neuron-layer').value) || 0, neuron: Math.max(0, Number($('#neuron-index').value) || 0) };
+  for (const r of runs) r.fade = null;
+  for (const w of Object.values(workers)) w.worker.postMessage(msg);
+}
+$('#neuron-layer').addEventListener('change', sendWatch);
+$('#neuron-index').addEventListener('input', sendWatch);
+
+let padPixels = null;
+let classifyPending = false;
+let classifyTimer = null;
+const pad = drawingPad($('#pad'), (pixels) => {
+  padPixels = pixels;
+  if (!pixels) for (const r of runs) r.probabilities = null;
+  scheduleClassify(true);
+});
+$('#draw-clear').addEventListener('click', () => pad.clear());
+// Classifies the drawing with every run's current model; while training, a few times a second.
+function scheduleClassify(now = false) {
+  if (!padPixels || classifyTimer) return;
+  classifyTimer = setTimeout(classifyPad, now ? 0 : 300);
+}
+async function classifyPad() {
+  classifyTimer = null;
+  if (!padPixels || classifyPending) return;
+  classifyPending = true;
+  const x = new Float32Array(784);
+  for (let i = 0; i < 784; ++i) x[i] = padPixels[i] * (2 / 255) - 1;
+  try {
+    await Promise.all(runs.map(async (r) => {
+      const w = workers[r.id];
+      if (!w?.info) return;
+      const id = Math.random();
+      const reply = await new Promise((resolve) => {
+        const fn = (m) => { if (m.type === 'classified' && m.id === id) { w.listeners.delete(fn); resolve(m); } };
+        w.listeners.add(fn);
+        w.worker.postMessage({ type: 'classify', x, id });
+      });
+      r.probabilities = reply.probabilities;
+    }));
+  } finally {
+    classifyPending = false;
+  }
+  scheduleDraw();
+}
+
+function renderGallery() {
+  $('#gallery').innerHTML = '<h2>What the study found, replayed side by side</h2><div class="cards">' +
+    Object.entries(PRESETS).map(([k, p]) => `<div class="card" data-preset="${k}"><h3>${p.title}</h3>` +
+      `<p><span class="a">A: ${p.a.label}</span> · <span class="b">B: ${p.b.label}</span></p><p class="look">${p.look}</p>` +
+      `<button type="button" data-replay="${k}">Replay side by side</button></div>`).join('') + '</div>';
+  for (const b of $('#gallery').querySelectorAll('[data-replay]')) {
+    b.addEventListener('click', () => start({ preset: b.dataset.replay, compare: true }).catch(() => {}));
+  }
+}
+renderGallery();
 
 // ---- drawing --------------------------------------------------------------------------------------
 let drawPending = false;
@@ -390,6 +565,30 @@ function draw() {
   lineChart($('#chart-speed'), runs.map((r) => ({ name: runs.length > 1 ? r.label : '', color: COLORS[r.id][0], points: r.history.speed })),
     { title: 'training samples/s', xLabel: 'epoch', yMin: 0 });
   drawPredictions();
+  drawTeaching();
+}
+
+function drawTeaching() {
+  const classes = dataset?.classes ?? [];
+  $('#draw-what').textContent = (dataset?.name ?? readForm().dataset) === 'mnist' ? 'digit' : 'garment';
+  if (classes.length) {
+    probabilityBars($('#probs'), classes, runs.map((r) => ({ label: r.label, color: COLORS[r.id][0], probabilities: r.probabilities })));
+  }
+  runs.forEach((r, i) => {
+    const c = $(i === 0 ? '#neuron' : '#neuron-b');
+    if (c) r.fade = drawNeuron(c, r.neuron, r.fade);
+  });
+  $('#neuron-b').hidden = runs.length < 2;
+  const n = runs[0]?.neuron;
+  $('#neuron-caption').textContent = n
+    ? `${n.label}, neuron ${n.neuron} of ${n.neurons}: ${n.signs.length} weights, white +1, black −1, red = flipped in the last frame` +
+      (runs.length > 1 ? ' (left A, right B)' : '')
+    : 'white +1, black −1; red where the sign flipped since the last frame';
+  flipHeatmap($('#heatmap'), runs.map((r) => ({ label: r.label, columns: r.heat, layers: r.binaryLayers.map((l) => l.label) })));
+  const p = PRESETS[activePreset];
+  const note = $('#preset-note');
+  note.hidden = !(p && runs.length > 1);
+  if (p) note.innerHTML = `<b>${p.title}</b>: ${p.look}`;
 }
 
 // The loss axis ends at twice the largest recent training loss, so that the first evaluation of an

@@ -1,4 +1,6 @@
-// The demo's settings, how they become a libbnn model document, and the comparison presets.
+// The demo's settings, how they become a libbnn model document -- architecture, optimiser and the
+// "training" recipe that the core trainer runs (epochs, batch size, learning-rate schedule, delayed
+// clipping phases, full-precision pretraining) -- and the preset gallery.
 
 /** Every setting of a run; bnnDemo.start(config) takes any subset of these. */
 export const DEFAULTS = Object.freeze({
@@ -12,7 +14,8 @@ export const DEFAULTS = Object.freeze({
   beta2: 0.999,              // adam beta2
   bopThreshold: 1e-8,
   bopGamma: 1e-4,
-  lrDecay: 1,                // learning rate multiplied by this after every epoch
+  lrSchedule: 'constant',    // training.lr_schedule.type: constant exponential cosine
+  finalLearningRate: 1e-4,   // training.lr_schedule.final_learning_rate (exponential)
   batchSize: 100,
   kernelSte: 'clipped',      // identity clipped approx_sign swish_sign
   inputSte: 'clipped',
@@ -20,12 +23,12 @@ export const DEFAULTS = Object.freeze({
   weightClip: 'fixed',       // none fixed glorot
   weightClipValue: 1,
   bnMomentum: 0.9,
-  delayedClipEpoch: 0,       // > 0: identity STE and no weight clip until this epoch, then the above
-  twoStageEpochs: 0,         // > 0: full precision (quantize off) for this many epochs first
+  delayedClipEpoch: 0,       // > 0: phases: identity STE and no weight clip until this epoch, then the above
+  twoStageEpochs: 0,         // > 0: training.pretrain_full_precision_epochs (two-stage training)
   epochs: 10,
-  trainSamples: 60000,       // at most; the validation samples are taken from the end
+  trainSamples: 20000,       // at most (float copies live in the wasm heap); validation samples come from the end
   valSamples: 2000,
-  evalEvery: 100,            // steps between evaluations
+  evalEvery: 100,            // steps between live evaluations inside an epoch (presentation only)
   seed: 1,
   flavour: 'auto',           // auto simd scalar
 });
@@ -33,26 +36,51 @@ export const DEFAULTS = Object.freeze({
 export const OPTIMIZERS = ['adam', 'sgd', 'momentum', 'nesterov', 'adagrad', 'adadelta', 'rmsprop', 'bop'];
 export const STES = ['identity', 'clipped', 'approx_sign', 'swish_sign'];
 export const WEIGHT_CLIPS = ['none', 'fixed', 'glorot'];
+export const LR_SCHEDULES = ['constant', 'exponential', 'cosine'];
 
-/** Side-by-side presets: the base settings are the form's; a and b override them. */
+/**
+ * The preset gallery: the study's findings replayed side by side (docs/REPRODUCTION.md). The base
+ * settings are the form's with `base` applied; a and b override them. `look` is the one sentence on
+ * what to watch.
+ */
+const GALLERY_BASE = { epochs: 4, trainSamples: 10000, evalEvery: 20 };
 export const PRESETS = {
   'adam-vs-sgd': {
+    base: GALLERY_BASE,
     title: 'Adam vs SGD',
+    look: 'Adam normalises every step by the gradient\'s own scale, so its latent weights keep crossing zero ' +
+      '(bright flip heatmap) and accuracy climbs at once; plain SGD, even at a 50x larger rate, flips far ' +
+      'fewer signs (darker heatmap) and lags behind (the study: 9-16 points after 15 epochs).',
     a: { label: 'Adam', optimizer: 'adam', learningRate: 0.001 },
     b: { label: 'SGD', optimizer: 'sgd', learningRate: 0.05 },
   },
+  'delayed-clipping': {
+    base: GALLERY_BASE,
+    title: 'vanilla STE early, then clipping',
+    look: 'Run B trains with the vanilla (identity) STE and no weight clip for the first epoch, then switches ' +
+      'to the clipped STE and a weight clip of 1 (watch the log and the neuron image settle); the paper found ' +
+      'the delayed run faster early on, our reproduction finds the clip rarely binds at Adam 1e-3.',
+    a: { label: 'clipped from the start', kernelSte: 'clipped', weightClip: 'fixed', weightClipValue: 1, delayedClipEpoch: 0 },
+    b: { label: 'vanilla STE, clipping from epoch 1', kernelSte: 'clipped', weightClip: 'fixed', weightClipValue: 1,
+      delayedClipEpoch: 1 },
+  },
+  'two-stage': {
+    base: GALLERY_BASE,
+    title: 'two-stage: full precision, then binarise',
+    look: 'Run B first trains in full precision (its flip heatmap stays dark: no binary weight exists yet), ' +
+      'then binarises the same latent weights; look at the accuracy drop at that epoch and how long the ' +
+      'binary stage needs to recover compared with end-to-end binary training (A).',
+    a: { label: 'binary end to end', twoStageEpochs: 0 },
+    b: { label: 'full precision first', twoStageEpochs: 1 },
+  },
   'ste-vs-clipped': {
-    title: 'vanilla STE vs clipped',
+    base: GALLERY_BASE,
+    title: 'vanilla STE vs clipped STE',
+    look: 'Without the clipped STE and a weight clip, latent weights drift far from zero (histogram) and stop ' +
+      'flipping; the clipped run keeps them in [-1, 1] where a step can still change a sign.',
     a: { label: 'vanilla STE', kernelSte: 'identity', inputSte: 'identity', weightClip: 'none' },
     b: { label: 'clipped STE + weight clip', kernelSte: 'clipped', inputSte: 'clipped', weightClip: 'fixed',
       weightClipValue: 1 },
-  },
-  'delayed-clipping': {
-    title: 'delayed clipping',
-    a: { label: 'clipped from the start', kernelSte: 'clipped', weightClip: 'fixed', weightClipValue: 1,
-      delayedClipEpoch: 0 },
-    b: { label: 'clipping from epoch 2', kernelSte: 'clipped', weightClip: 'fixed', weightClipValue: 1,
-      delayedClipEpoch: 2 },
   },
 };
 
@@ -96,28 +124,32 @@ export function weightClipObject(c) {
 }
 
 /**
- * Builds the model document for settings c. Returns { doc, binaryLayers } where binaryLayers
- * lists the layers with a binary kernel: { layer (index in doc.layers), label, fanIn, fanOut }.
+ * Builds the model document for settings c, with the "training" recipe that the core trainer runs.
+ * Returns { doc, binaryLayers } where binaryLayers lists the layers with a binary kernel:
+ * { layer (index in doc.layers), label, fanIn, fanOut, inputShape ([h, w] of one neuron's weights) }.
  */
 export function buildDocument(c) {
-  const delayed = num(c.delayedClipEpoch, 'delayed clipping epoch') > 0;
-  const kernelSte = delayed ? 'identity' : c.kernelSte;
+  const delayedEpoch = Math.trunc(num(c.delayedClipEpoch, 'delayed clipping epoch'));
   const steClip = num(c.steClip, 'STE clip');
-  const kq = () => quantizer(kernelSte, steClip);
+  const kq = () => quantizer(c.kernelSte, steClip);
   const iq = () => quantizer(c.inputSte, steClip);
   const bn = () => ({ type: 'batch_norm', momentum: num(c.bnMomentum, 'BN momentum'), epsilon: 1e-5 });
   const layers = [];
   const binaryLayers = [];
   let doc;
-  const dense = (units, fanIn, first, label) => {
-    binaryLayers.push({ layer: layers.length, label, fanIn, fanOut: units });
+  const side = (n) => {
+    const w = Math.ceil(Math.sqrt(n));
+    return [Math.ceil(n / w), w];
+  };
+  const dense = (units, fanIn, first, label, shape) => {
+    binaryLayers.push({ layer: layers.length, label, fanIn, fanOut: units, inputShape: shape ?? side(fanIn) });
     layers.push({ type: 'dense', units, use_bias: false, input_quantizer: first ? null : iq(), kernel_quantizer: kq() });
     layers.push(bn());
   };
   if (c.model === 'cnn') {
     const [f1, f2] = sizes(c.filters, 'filters');
     const conv = (filters, channels, first, label) => {
-      binaryLayers.push({ layer: layers.length, label, fanIn: 9 * channels, fanOut: 9 * filters });
+      binaryLayers.push({ layer: layers.length, label, fanIn: 9 * channels, fanOut: 9 * filters, inputShape: [3 * channels, 3] });
       layers.push({ type: 'conv2d', filters, kernel_size: [3, 3], padding: 'same', use_bias: false,
         input_quantizer: first ? null : iq(), kernel_quantizer: kq() });
       layers.push({ type: 'max_pool2d', pool_size: [2, 2] });
@@ -133,20 +165,74 @@ export function buildDocument(c) {
   } else {
     let fan = 784;
     sizes(c.hidden, 'hidden sizes').forEach((h, i) => {
-      dense(h, fan, i === 0, `dense ${h}`);
+      dense(h, fan, i === 0, `dense ${h}`, i === 0 ? [28, 28] : undefined);
       fan = h;
     });
     dense(10, fan, false, 'dense 10');
     doc = { input_shape: [784], layers };
   }
+  const schedule = String(c.lrSchedule ?? 'constant');
+  const training = {
+    epochs: Math.trunc(num(c.epochs, 'epochs')),
+    batch_size: Math.trunc(num(c.batchSize, 'batch size')),
+    lr_schedule: schedule === 'exponential'
+      ? { type: 'exponential', final_learning_rate: num(c.finalLearningRate, 'final learning rate') }
+      : { type: schedule },
+  };
+  const twoStage = Math.trunc(num(c.twoStageEpochs, 'two-stage epochs'));
+  if (twoStage > 0) training.pretrain_full_precision_epochs = twoStage;
+  if (delayedEpoch > 0) {
+    training.phases = [
+      { from_epoch: 0, kernel_ste: 'identity', weight_clip: { mode: 'none' } },
+      { from_epoch: delayedEpoch, kernel_ste: c.kernelSte, weight_clip: weightClipObject(c) },
+    ];
+  }
   Object.assign(doc, {
     loss: 'cross_entropy',
     optimizer: optimizerObject(c),
-    weight_clip: delayed ? { mode: 'none' } : weightClipObject(c),
+    weight_clip: weightClipObject(c),
     lr_scale: 'none',
     seed: Math.trunc(num(c.seed, 'seed')),
+    training,
   });
   return { doc, binaryLayers };
+}
+
+/** The binary layers of a document (for a document the user edited or a loaded model). */
+export function binaryLayersOf(doc) {
+  const out = [];
+  const shape = doc.input_shape ?? [];
+  let fan = shape.reduce((a, b) => a * b, 1);
+  let hw = shape.length === 3 ? [shape[0], shape[1]] : null;
+  let channels = shape.length === 3 ? shape[2] : 1;
+  (doc.layers ?? []).forEach((l, i) => {
+    if (l.type === 'dense') {
+      const w = Math.ceil(Math.sqrt(fan));
+      if (l.kernel_quantizer) {
+        out.push({ layer: i, label: `dense ${l.units}`, fanIn: fan, fanOut: l.units,
+          inputShape: fan === 784 ? [28, 28] : [Math.ceil(fan / w), w] });
+      }
+      fan = l.units;
+      hw = null;
+    } else if (l.type === 'conv2d') {
+      const [kh, kw] = l.kernel_size ?? [3, 3];
+      if (l.kernel_quantizer) {
+        out.push({ layer: i, label: `conv ${l.filters}`, fanIn: kh * kw * channels, fanOut: kh * kw * l.filters,
+          inputShape: [kh * channels, kw] });
+      }
+      channels = l.filters;
+      if (hw && l.padding !== 'same') hw = [hw[0] - kh + 1, hw[1] - kw + 1];
+      fan = hw ? hw[0] * hw[1] * channels : fan;
+    } else if (/pool2d$/.test(l.type) && l.type !== 'global_average_pool2d') {
+      const [ph, pw] = l.pool_size ?? [2, 2];
+      if (hw) hw = [Math.floor(hw[0] / ph), Math.floor(hw[1] / pw)];
+      fan = hw ? hw[0] * hw[1] * channels : fan;
+    } else if (l.type === 'global_average_pool2d') {
+      fan = channels;
+      hw = null;
+    }
+  });
+  return out;
 }
 
 /** The latent-weight clip bound of a layer under settings c (null when unclipped). */

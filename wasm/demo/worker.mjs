@@ -1,50 +1,31 @@
-// Training worker (a module worker): one model, trained in time slices so that messages (stop,
-// save) get through. Messages in:  init {flavour} | data {...} | start {settings, doc, binaryLayers,
-// resume} | stop | save | load {bytes} | histLayer {index}. Messages out: ready, progress, eval,
-// saved, loaded, stopped, done, error.
+// Training worker (a module worker). Training is the core's: the page hands over a model document
+// whose "training" section is the recipe (epochs, batch size, learning-rate schedule, phases,
+// full-precision pretraining) and this worker only runs bnn.Trainer in time slices
+// (runEpoch({ maxMillis })) so that messages (stop, classify, watch) get through between slices,
+// and reports what the page shows: losses, evaluations, the signs of a watched neuron, per-neuron
+// flip rates.
+// Messages in:  init {flavour} | data {train, grid} | start {doc, binaryLayers, settings} |
+//               resume | stop | save | export {format} | load {bytes} | classify {x, id} | watch {layer, neuron}
+// Messages out: ready, started, progress, eval, epoch, note, classified, saved, exported, loaded,
+//               stopped, done, error.
 import createBnn from './bnn.mjs';
-import { clipBound, weightClipObject } from './models.mjs';
 
 let bnn = null;
-let data = null;          // { train, val, trainEval, grid } of { images(Uint8Array), labels, n }
+let data = null;          // { train, grid } of { images (Uint8Array n*784), labels, n }
 let model = null;
-let run = null;           // the state of the current training run
-let histIndex = 0;        // which binary layer the histogram shows
+let run = null;           // the current training run (trainer, datasets, counters)
+let watch = { layer: 0, neuron: 0 };
 
 const post = (msg, transfer) => self.postMessage(msg, transfer ?? []);
 const fail = (err) => post({ type: 'error', message: err?.message ?? String(err), code: err?.code ?? null });
+const pause = () => new Promise((resolve) => setTimeout(resolve, 0));
 
-function toFloats(images, indices, start, count, out) {
-  for (let b = 0; b < count; ++b) {
-    const src = indices ? indices[start + b] : start + b;
-    const o = b * 784;
-    const s = src * 784;
-    for (let j = 0; j < 784; ++j) out[o + j] = images[s + j] * (2 / 255) - 1;  // [-1, 1]
-  }
-}
-function asFloat32(set) {
-  const x = new Float32Array(set.n * 784);
-  toFloats(set.images, null, 0, set.n, x);
-  return { x, y: Int32Array.from(set.labels) };
-}
-
-function shuffle(a, rand) {
-  for (let i = a.length - 1; i > 0; --i) {
-    const j = Math.floor(rand() * (i + 1));
-    const t = a[i];
-    a[i] = a[j];
-    a[j] = t;
-  }
-}
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+// Pixels 0..255 to [-1, 1]: what every model of the demo sees (training, evaluation, drawing).
+function toFloats(set, from = 0, n = set.n) {
+  const x = new Float32Array(n * 784);
+  const src = set.images.subarray(from * 784, (from + n) * 784);
+  for (let i = 0; i < src.length; ++i) x[i] = src[i] * (2 / 255) - 1;
+  return { x, labels: Int32Array.from(set.labels.subarray(from, from + n)) };
 }
 
 function histogram(values, bound) {
@@ -59,126 +40,160 @@ function histogram(values, bound) {
   return { bins: Array.from(bins), lo: -range, hi: range, bound };
 }
 
-function evaluate(r) {
-  const t0 = performance.now();
-  const val = model.evaluate(r.val.x, r.val.y);
-  const tr = model.evaluate(r.trainEval.x, r.trainEval.y);
-  const predictions = model.classify(r.grid.x);
-  const layer = r.binaryLayers[Math.min(histIndex, r.binaryLayers.length - 1)];
-  let hist = null;
-  if (layer) {
-    const w = model.getTensor(`layers.${layer.layer}.kernel`);
-    hist = { ...histogram(w, clipBound(r.settings, layer, r.clipping)), layer: layer.label };
-  }
-  r.evalMs += performance.now() - t0;
-  post({ type: 'eval', step: r.step, epoch: r.step / r.stepsPerEpoch, valLoss: val.loss, valAccuracy: val.accuracy,
-    trainAccuracy: tr.accuracy, trainEvalLoss: tr.loss, predictions: Array.from(predictions), hist });
+// The weight clip in force now (the trainer's phases change it), for the histogram's marks.
+function clipBound(layer) {
+  const wc = model.config().weight_clip ?? { mode: 'none' };
+  if (wc.mode === 'fixed') return wc.value;
+  if (wc.mode === 'glorot') return Math.sqrt(1.5 / (layer.fanIn + layer.fanOut));
+  return null;
 }
 
-// Recipe changes at epoch boundaries: two-stage start, delayed clipping, learning-rate decay.
-function applySchedule(r, epochFloat) {
-  const s = r.settings;
-  if (r.fullPrecision && epochFloat >= Number(s.twoStageEpochs)) {
-    model.configure({ quantize: true });
-    r.fullPrecision = false;
-    post({ type: 'note', message: `epoch ${epochFloat.toFixed(2)}: binarised (two-stage start)` });
-  }
-  if (!r.clipping && Number(s.delayedClipEpoch) > 0 && epochFloat >= Number(s.delayedClipEpoch)) {
-    model.configure({ kernel_ste: s.kernelSte, weight_clip: weightClipObject(s) });
-    r.clipping = true;
-    post({ type: 'note', message: `epoch ${epochFloat.toFixed(2)}: clipping on (${s.kernelSte} STE, ${s.weightClip} weight clip)` });
-  }
-  const epoch = Math.floor(epochFloat);
-  if (Number(s.lrDecay) !== 1 && epoch > r.decayedEpochs && s.optimizer !== 'bop') {
-    r.decayedEpochs = epoch;
-    model.configure({ learning_rate: Number(s.learningRate) * Math.pow(Number(s.lrDecay), epoch) });
-  }
+// Signs of every binary kernel, compared with the previous snapshot: per output neuron the
+// fraction of its weights that flipped per step since then (kernels are [..][out], out last).
+// peek: only the watched neuron's signs, the snapshot kept (while idle).
+function snapshotFlips(r, peek = false) {
+  const steps = Math.max(1, r.step - r.snapStep);
+  const heat = [];
+  let neuron = null;
+  r.binaryLayers.forEach((l, li) => {
+    const w = model.getTensor(`layers.${l.layer}.kernel`);
+    const out = l.fanOut && w.length % l.fanOut === 0 && l.fanIn * l.fanOut === w.length ? l.fanOut : w.length / l.fanIn;
+    const signs = new Uint8Array(w.length);
+    for (let i = 0; i < w.length; ++i) signs[i] = w[i] >= 0 ? 1 : 0;
+    const prev = r.signs[li];
+    const flips = new Float32Array(out);
+    if (prev) {
+      for (let i = 0; i < w.length; ++i) if (signs[i] !== prev[i]) flips[i % out] += 1;
+      const per = (w.length / out) * steps;
+      for (let j = 0; j < out; ++j) flips[j] /= per;
+    }
+    heat.push(Array.from(flips));
+    if (li === watch.layer) {
+      const j = Math.min(watch.neuron, out - 1);
+      const fan = w.length / out;
+      const s = new Uint8Array(fan);
+      const f = new Uint8Array(fan);
+      for (let i = 0; i < fan; ++i) {
+        s[i] = signs[i * out + j];
+        f[i] = prev && prev[i * out + j] !== s[i] ? 1 : 0;
+      }
+      neuron = { layer: li, neuron: j, neurons: out, shape: l.inputShape, signs: s, flipped: f, label: l.label };
+    }
+    if (!peek) r.signs[li] = signs;
+  });
+  if (peek) return { heat: null, neuron: neuron && { ...neuron, flipped: new Uint8Array(neuron.flipped.length) } };
+  r.snapStep = r.step;
+  return { heat, neuron };
+}
+
+function evaluate(r) {
+  const val = model.evaluate(r.val.x, r.val.labels);
+  const tr = model.evaluate(r.trainEval.x, r.trainEval.labels);
+  const predictions = model.classify(r.grid.x);
+  const layer = r.binaryLayers[Math.min(watch.layer, r.binaryLayers.length - 1)];
+  const hist = layer ? { ...histogram(model.getTensor(`layers.${layer.layer}.kernel`), clipBound(layer)), layer: layer.label } : null;
+  r.stepsAtEval = r.step;
+  post({ type: 'eval', step: r.step, epoch: epochPosition(r), valLoss: val.loss, valAccuracy: val.accuracy,
+    trainAccuracy: tr.accuracy, predictions: Array.from(predictions), hist });
+}
+
+function epochPosition(r) {
+  const p = r.trainer.position;
+  return p.stepsPerEpoch > 0 ? p.epoch + p.stepInEpoch / p.stepsPerEpoch : p.epoch;
 }
 
 async function train(r) {
-  const bs = r.batchSize;
-  const xb = new Float32Array(bs * 784);
-  const yb = new Int32Array(bs);
-  const order = Int32Array.from({ length: r.nTrain }, (_, i) => i);
-  const rand = rng(r.settings.seed * 7919 + 1);
-  let windowStart = performance.now();
-  let windowSamples = 0;
-  let windowTrainMs = 0;
-  let prevSamples = 0;  // the previous window, blended in so that a fresh window is not noisy
-  let prevMs = 0;
-  let lossSum = 0;
-  let lossCount = 0;
-  const flipSums = new Float64Array(r.binaryLayers.length);
-  let flipCount = 0;
+  r.running = true;
   let lastPost = 0;
-  evaluate(r);
-  while (r.running) {
-    const epoch = Math.floor(r.step / r.stepsPerEpoch);
-    if (epoch >= r.epochs) break;
-    const posInEpoch = r.step % r.stepsPerEpoch;
-    if (posInEpoch === 0) shuffle(order, rand);
-    applySchedule(r, r.step / r.stepsPerEpoch);
-    toFloats(r.train.images, order, posInEpoch * bs, bs, xb);
-    for (let b = 0; b < bs; ++b) yb[b] = r.train.labels[order[posInEpoch * bs + b]];
+  let windowSamples = 0;
+  let windowMs = 0;
+  if (r.step === 0) evaluate(r);
+  while (r.running && !r.trainer.done) {
+    const stepsBefore = r.step;
     const t0 = performance.now();
-    const loss = model.trainStep(xb, yb);
+    const record = r.trainer.runEpoch({ maxMillis: 120 });
     const dt = performance.now() - t0;
-    r.trainMs += dt;
-    windowTrainMs += dt;
-    windowSamples += bs;
-    r.samples += bs;
-    r.step += 1;
-    lossSum += loss;
-    lossCount += 1;
-    r.binaryLayers.forEach((l, i) => { flipSums[i] += model.layerFlipRatio(l.layer); });
-    flipCount += 1;
-    if (r.step % r.evalEvery === 0 || r.step % r.stepsPerEpoch === 0) evaluate(r);
-    const now = performance.now();
-    if (now - lastPost > 200 || !r.running) {
-      const ms = windowTrainMs + prevMs;
-      r.samplesPerSecond = ms > 0 ? ((windowSamples + prevSamples) * 1000) / ms : 0;
-      r.trainLoss = lossSum / lossCount;
-      post({ type: 'progress', step: r.step, epoch: r.step / r.stepsPerEpoch, trainLoss: r.trainLoss,
-        samplesPerSecond: r.samplesPerSecond, flip: Array.from(flipSums, (s) => s / flipCount),
-        totalSamplesPerSecond: (r.samples * 1000) / r.trainMs });
-      lastPost = now;
-      lossSum = lossCount = flipCount = 0;
-      flipSums.fill(0);
-      if (now - windowStart > 2000) {
-        windowStart = now;
-        prevSamples = windowSamples;
-        prevMs = windowTrainMs;
-        windowSamples = 0;
-        windowTrainMs = 0;
+    const steps = r.step - stepsBefore;
+    windowSamples += steps * r.batchSize;
+    windowMs += dt;
+    const quantized = model.getParam('quantize') === 1;
+    if (quantized !== r.quantized) {
+      if (r.quantized !== null || !quantized) {
+        post({ type: 'note', message: `epoch ${r.trainer.position.epoch}: ${quantized ? 'binarised (two-stage: full-precision pretraining ends)' : 'full-precision pretraining (two-stage)'}` });
       }
-      // Yield to the event loop so that stop/save messages are handled.
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      r.quantized = quantized;
     }
+    const ste = model.config().layers[r.binaryLayers[0]?.layer ?? 0]?.kernel_quantizer?.ste;
+    if (ste && ste !== r.kernelSte) {
+      if (r.kernelSte) post({ type: 'note', message: `epoch ${r.trainer.position.epoch}: phase change, kernel STE ${ste}, weight clip ${JSON.stringify(model.config().weight_clip)}` });
+      r.kernelSte = ste;
+    }
+    const now = performance.now();
+    if (record || now - lastPost > 200 || !r.running) {
+      const { heat, neuron } = snapshotFlips(r);
+      const losses = r.losses.splice(0);
+      const trainLoss = losses.length ? losses.reduce((a, b) => a + b, 0) / losses.length : r.trainLoss;
+      r.trainLoss = trainLoss;
+      r.samplesPerSecond = windowMs > 0 ? (windowSamples * 1000) / windowMs : r.samplesPerSecond;
+      if (windowMs > 2000) { windowSamples /= 2; windowMs /= 2; }
+      post({ type: 'progress', step: r.step, epoch: epochPosition(r), trainLoss, samplesPerSecond: r.samplesPerSecond,
+        flip: r.binaryLayers.map((l) => model.layerFlipRatio(l.layer)), heat, neuron });
+      lastPost = now;
+    }
+    if (record) {
+      post({ type: 'epoch', record });
+      evaluate(r);
+    } else if (r.step - r.stepsAtEval >= r.evalEvery) {
+      evaluate(r);
+    }
+    await pause();  // stop, classify and watch messages are handled here
   }
-  if (r.step % r.evalEvery !== 0) evaluate(r);
-  const finished = r.running;
+  const finished = r.trainer.done;
   r.running = false;
   post({ type: finished ? 'done' : 'stopped', step: r.step });
 }
 
-function prepare(settings, binaryLayers) {
-  const valN = Math.min(Number(settings.valSamples), Math.floor(data.train.n / 5));
-  const nTrain = Math.min(Number(settings.trainSamples), data.train.n - valN);
-  const bs = Math.trunc(Number(settings.batchSize));
-  if (!(bs >= 1 && bs <= nTrain)) throw new Error(`batch size ${settings.batchSize} must be in [1, ${nTrain}]`);
-  const slice = (set, from, n) => ({ images: set.images.subarray(from * 784, (from + n) * 784),
-    labels: set.labels.subarray(from, from + n), n });
-  const valSet = slice(data.train, data.train.n - valN, valN);
-  const trainEvalSet = slice(data.train, 0, Math.min(2000, nTrain));
-  return {
-    settings, binaryLayers, running: true, step: 0, samples: 0, trainMs: 0, evalMs: 0,
-    batchSize: bs, nTrain, stepsPerEpoch: Math.floor(nTrain / bs), epochs: Number(settings.epochs),
-    evalEvery: Math.max(1, Math.trunc(Number(settings.evalEvery))),
-    train: slice(data.train, 0, nTrain), val: asFloat32(valSet), trainEval: asFloat32(trainEvalSet),
-    grid: asFloat32(data.grid),
-    clipping: !(Number(settings.delayedClipEpoch) > 0), fullPrecision: false, decayedEpochs: 0,
-    trainLoss: NaN, samplesPerSecond: 0,
+function prepare(msg) {
+  const s = msg.settings;
+  const valN = Math.min(Math.trunc(Number(s.valSamples)), Math.floor(data.train.n / 5));
+  const nTrain = Math.min(Math.trunc(Number(s.trainSamples)), data.train.n - valN);
+  const trainSet = toFloats(data.train, 0, nTrain);
+  const val = toFloats(data.train, data.train.n - valN, valN);
+  const trainEval = { x: trainSet.x.subarray(0, Math.min(2000, nTrain) * 784), labels: trainSet.labels.subarray(0, Math.min(2000, nTrain)) };
+  const r = {
+    settings: s, binaryLayers: msg.binaryLayers, running: false, step: 0, snapStep: 0, stepsAtEval: 0,
+    signs: [], losses: [], trainLoss: NaN, samplesPerSecond: 0, quantized: null, kernelSte: null,
+    evalEvery: Math.max(1, Math.trunc(Number(s.evalEvery))), val, trainEval, grid: toFloats(data.grid),
+    batchSize: Math.trunc(Number(model.config().training?.batch_size ?? 100)),
   };
+  r.train = bnn.Dataset.create(trainSet.x, trainSet.labels, 784);
+  r.valSet = bnn.Dataset.create(val.x, val.labels, 784);
+  r.trainer = bnn.Trainer.create(model, r.train, r.valSet, null);
+  r.trainer.onStep((step, epoch, loss) => {
+    r.step = step;
+    r.losses.push(loss);
+  });
+  r.step = model.stepCount;
+  r.snapStep = r.step;
+  r.stepsAtEval = r.step;
+  return r;
+}
+
+function endRun() {
+  if (!run) return;
+  run.trainer.free();
+  run.train.free();
+  run.valSet.free();
+  run = null;
+}
+
+function classify(x) {
+  const logits = model.predict(x);
+  let max = -Infinity;
+  for (const v of logits) max = Math.max(max, v);
+  const e = Array.from(logits, (v) => Math.exp(v - max));
+  const sum = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / sum);
 }
 
 self.onmessage = async (ev) => {
@@ -187,58 +202,76 @@ self.onmessage = async (ev) => {
     switch (msg.type) {
       case 'init': {
         bnn = await createBnn({ flavour: msg.flavour ?? 'auto' });
-        post({ type: 'ready', isa: bnn.isa, flavour: bnn.flavour, version: bnn.version, simd: bnn.simdSupported });
+        post({ type: 'ready', isa: bnn.isa, flavour: bnn.flavour, version: bnn.version, simd: bnn.simdSupported,
+          canExport: bnn.hasFunction('bnn_model_export_buffer') });
         break;
       }
       case 'data':
         data = { train: msg.train, grid: msg.grid };
         break;
-      case 'histLayer':
-        histIndex = msg.index;
+      case 'watch':
+        watch = { layer: msg.layer ?? watch.layer, neuron: msg.neuron ?? watch.neuron };
+        if (run && model && !run.running) post({ type: 'progress', ...progressSnapshot() });
         break;
       case 'start': {
         if (run?.running) throw new Error('already training');
-        const r = prepare(msg.settings, msg.binaryLayers);
-        if (msg.resume && model) {
-          // continue the loaded/previous model with the new settings' data and schedule
-          r.clipping = true;
-        } else {
-          model?.free();
-          model = null;
-          model = bnn.Model.fromJSON(msg.doc);
-          if (Number(msg.settings.twoStageEpochs) > 0) {
-            model.configure({ quantize: false });
-            r.fullPrecision = true;
-          }
-        }
+        endRun();
+        model?.free();
+        model = null;
+        model = bnn.Model.fromJSON(msg.doc);
         if (model.inputSize !== 784 || model.outputSize !== 10) {
           throw new Error(`the model takes ${model.inputSize} inputs and has ${model.outputSize} classes; the data has 784 and 10`);
         }
-        run = r;
-        post({ type: 'started', summary: model.summary(), stepsPerEpoch: r.stepsPerEpoch });
-        await train(r);
+        run = prepare(msg);
+        const p = run.trainer.position;
+        post({ type: 'started', summary: model.summary(), stepsPerEpoch: p.stepsPerEpoch, doc: model.config() });
+        await train(run);
+        break;
+      }
+      case 'resume': {
+        if (run?.running) throw new Error('already training');
+        if (!model) throw new Error('nothing to resume: start training first');
+        if (!run || run.trainer.done) {
+          // a loaded model, or a finished run: a new trainer over the model's own recipe
+          const settings = msg.settings;
+          endRun();
+          run = prepare({ settings, binaryLayers: msg.binaryLayers });
+        }
+        post({ type: 'started', summary: model.summary(), stepsPerEpoch: run.trainer.position.stepsPerEpoch, doc: model.config() });
+        await train(run);
         break;
       }
       case 'stop':
-        if (run) run.running = false;
-        else post({ type: 'stopped', step: 0 });
+        if (run?.running) run.running = false;
+        else post({ type: 'stopped', step: run?.step ?? 0 });
         break;
+      case 'classify': {
+        if (!model) { post({ type: 'classified', id: msg.id, probabilities: null }); break; }
+        post({ type: 'classified', id: msg.id, probabilities: classify(msg.x) });
+        break;
+      }
       case 'save': {
         if (!model) throw new Error('no model to save yet: start training first');
         const bytes = model.save();
         post({ type: 'saved', bytes }, [bytes.buffer]);
         break;
       }
+      case 'export': {
+        if (!model) throw new Error('no model to export yet: start training first');
+        const bytes = model.export(msg.format);
+        post({ type: 'exported', format: msg.format, bytes }, [bytes.buffer]);
+        break;
+      }
       case 'load': {
         if (run?.running) throw new Error('stop training before loading a model');
         const m = bnn.Model.load(new Uint8Array(msg.bytes));
+        endRun();
         model?.free();
         model = m;
-        const grid = asFloat32(data.grid);
+        const grid = toFloats(data.grid);
         const valN = Math.min(2000, data.train.n);
-        const val = asFloat32({ images: data.train.images.subarray((data.train.n - valN) * 784),
-          labels: data.train.labels.subarray(data.train.n - valN), n: valN });
-        const ev = model.evaluate(val.x, val.y);
+        const val = toFloats(data.train, data.train.n - valN, valN);
+        const ev = model.evaluate(val.x, val.labels);
         post({ type: 'loaded', summary: model.summary(), steps: model.stepCount, valAccuracy: ev.accuracy,
           valLoss: ev.loss, predictions: Array.from(model.classify(grid.x)), config: model.config() });
         break;
@@ -251,3 +284,9 @@ self.onmessage = async (ev) => {
     fail(err);
   }
 };
+
+function progressSnapshot() {
+  const { heat, neuron } = snapshotFlips(run, true);
+  return { step: run.step, epoch: epochPosition(run), trainLoss: run.trainLoss, samplesPerSecond: run.samplesPerSecond,
+    flip: run.binaryLayers.map((l) => model.layerFlipRatio(l.layer)), heat, neuron, idle: true };
+}

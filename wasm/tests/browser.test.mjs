@@ -1,7 +1,11 @@
-// The demo page in a real browser (Debian's Chromium through playwright-core), served on 127.0.0.1:
-// training through window.bnnDemo must reach a validation accuracy well above chance (10 classes),
-// both wasm builds must load, side-by-side mode, the MNIST digits, the CNN option, and download /
-// load of a model. Screenshots go to $BNN_ARTIFACTS (default /tmp/bnn-artifacts/wasm).
+// The demo page in a real browser (Debian's Chromium through playwright-core), served on 127.0.0.1,
+// driven through window.bnnDemo. Training runs in the core trainer (bnn.Trainer) from a model
+// document whose "training" section the controls make: it must reach a validation accuracy well
+// above chance; both wasm builds load; the teaching views work (drawing pad classified live, one
+// neuron's binary weights, flip heatmap, preset gallery side by side); delayed clipping and
+// two-stage run as phases of the document, also when the document is edited as JSON; model
+// download / load and the deployment exports. Screenshots go to $BNN_ARTIFACTS (default
+// /tmp/bnn-artifacts/wasm).
 // Run: BNN_WASM_DIR=<wasm/build.sh output> node --test wasm/tests/browser.test.mjs
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -41,7 +45,7 @@ describe('demo page in Chromium', { skip: !chromiumAvailable() && `no browser at
     await env?.close();
   });
 
-  test('Fashion-MNIST MLP (SIMD build) beats chance by far; screenshot', { timeout: 150000 }, async () => {
+  test('Fashion-MNIST MLP (SIMD build) beats chance by far; teaching views; downloads; screenshot', { timeout: 180000 }, async () => {
     const page = await openDemo(env.browser, env.url, '?flavour=simd');
     const started = await page.evaluate(() => window.bnnDemo.start({
       dataset: 'fashion', model: 'mlp', hidden: '256', optimizer: 'adam', learningRate: 0.001,
@@ -49,8 +53,11 @@ describe('demo page in Chromium', { skip: !chromiumAvailable() && `no browser at
     assert.equal(started.running, true);
     assert.equal(started.flavour, 'simd');
     assert.equal(started.isa, 'wasm_simd128');
-    const { state, seconds } = await waitFor(page, (s) => s.valAccuracy > 0.7 && s.step >= 100,
-      { timeout: 90000, what: 'validation accuracy > 0.7' });
+    const doc = await page.evaluate(() => window.bnnDemo.document());
+    assert.deepEqual({ epochs: doc.training.epochs, batch_size: doc.training.batch_size }, { epochs: 3, batch_size: 100 });
+    await page.evaluate(() => window.bnnDemo.drawSample(0));
+    const { state, seconds } = await waitFor(page, (s) => s.valAccuracy > 0.7 && s.step >= 100 && s.probabilities && s.heatColumns >= 3,
+      { timeout: 90000, what: 'validation accuracy > 0.7, a classified drawing, heatmap columns' });
     console.log(`# simd: val accuracy ${state.valAccuracy.toFixed(3)} after ${state.step} steps, ${seconds} s, ` +
       `${Math.round(state.samplesPerSecond)} samples/s`);
     for (const k of ['running', 'epoch', 'step', 'trainLoss', 'trainAccuracy', 'valAccuracy', 'samplesPerSecond', 'isa']) {
@@ -58,11 +65,16 @@ describe('demo page in Chromium', { skip: !chromiumAvailable() && `no browser at
     }
     assert.ok(state.samplesPerSecond > 0);
     assert.ok(Number.isFinite(state.trainLoss));
-    // charts, histogram and the grid are drawn: the grid has captions with predicted classes
+    assert.equal(state.probabilities.length, 10);
+    assert.ok(Math.abs(state.probabilities.reduce((a, b) => a + b, 0) - 1) < 1e-3);
+    assert.equal(state.neuron.weights, 784, 'first-layer neuron: 28x28 weights');
+    // the grid has captions with predicted classes
     const captions = await page.$$eval('#grid figcaption', (els) => els.map((e) => e.className));
     assert.equal(captions.length, 24);
     assert.ok(captions.filter((c) => c === 'ok').length >= 12, `grid: ${captions}`);
+    await page.waitForTimeout(300);
     await page.screenshot({ path: path.join(ARTIFACTS, 'demo-fashion-mlp-simd.png'), fullPage: true });
+    await page.locator('.teach').screenshot({ path: path.join(ARTIFACTS, 'demo-teach.png') });
     const stopped = await page.evaluate(() => window.bnnDemo.stop());
     assert.equal(stopped.running, false);
 
@@ -71,6 +83,18 @@ describe('demo page in Chromium', { skip: !chromiumAvailable() && `no browser at
     const file = path.join(ARTIFACTS, 'demo-model.bnn');
     await download.saveAs(file);
     assert.ok(fs.statSync(file).size > 1000);
+    // deployment files (when the core has the exporters)
+    if (!(await page.isDisabled('#export'))) {
+      for (const format of ['bnn-infer', 'onnx']) {
+        await page.selectOption('#export-format', format);
+        const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#export')]);
+        const out = path.join(ARTIFACTS, `demo-model.${format === 'onnx' ? 'onnx' : 'bnni'}`);
+        await dl.saveAs(out);
+        assert.ok(fs.statSync(out).size > 100, `${format}: ${fs.statSync(out).size} bytes`);
+      }
+    } else {
+      console.log('# deployment export skipped: this build of libbnn lacks bnn_model_export_buffer');
+    }
     await page.setInputFiles('#load', file);
     await page.waitForFunction(() => document.querySelector('#log').textContent.includes('loaded demo-model.bnn'),
       null, { timeout: 20000 });
@@ -93,41 +117,68 @@ describe('demo page in Chromium', { skip: !chromiumAvailable() && `no browser at
     await page.close();
   });
 
-  test('side by side (Adam vs SGD) on the MNIST digits; screenshot', { timeout: 90000 }, async () => {
+  test('preset gallery: Adam vs SGD side by side on the MNIST digits; screenshot', { timeout: 120000 }, async () => {
     const page = await openDemo(env.browser, env.url);
+    const cards = await page.$$eval('#gallery .card h3', (els) => els.map((e) => e.textContent));
+    assert.ok(cards.length >= 3, `gallery: ${cards}`);
     await page.evaluate(() => window.bnnDemo.start({ dataset: 'mnist', preset: 'adam-vs-sgd', compare: true,
       epochs: 2, trainSamples: 3000, evalEvery: 15 }));
+    await page.evaluate(() => window.bnnDemo.drawSample(3));
     const { state } = await waitFor(page, (s) => s.runs.length === 2 && s.runs.every((r) => r.done),
-      { timeout: 60000, what: 'both runs finish' });
+      { timeout: 90000, what: 'both runs finish' });
     assert.deepEqual(state.runs.map((r) => r.label), ['Adam', 'SGD']);
+    assert.deepEqual(state.runs.map((r) => r.epochsDone), [2, 2]);
     console.log(`# side by side: ${state.runs.map((r) => `${r.label} ${r.valAccuracy.toFixed(3)}`).join(', ')}`);
     assert.ok(state.runs[0].valAccuracy > 0.6, 'Adam run');
     assert.ok(state.runs[1].valAccuracy > 0.15, 'SGD run is above chance');
-    await page.waitForTimeout(500);
+    assert.match(await page.textContent('#preset-note'), /Adam/);
+    await page.waitForTimeout(800);
     await page.screenshot({ path: path.join(ARTIFACTS, 'demo-side-by-side.png'), fullPage: true });
     await page.evaluate(() => window.bnnDemo.stop());
     assert.deepEqual(page.problems, []);
     await page.close();
   });
 
-  test('small CNN with delayed clipping and a two-stage start', { timeout: 90000 }, async () => {
-    const page = await openDemo(env.browser, env.url);
-    let started;
-    try {
-      started = await page.evaluate(() => window.bnnDemo.start({ model: 'cnn', filters: '8,16', epochs: 1,
-        trainSamples: 3000, evalEvery: 10, delayedClipEpoch: 0.2, twoStageEpochs: 0.1 }));
-    } catch (e) {
-      // A core without conv2d must show the library's message on the page, not fail silently.
-      const text = await page.textContent('#error');
-      assert.match(text, /conv2d/, `no library error shown: ${text}`);
-      console.log(`# CNN rejected by the core (shown on the page): ${text}`);
-      return;
-    }
-    assert.equal(started.running, true);
-    await waitFor(page, (s) => s.step >= 20 && s.valAccuracy > 0.3, { timeout: 60000, what: 'CNN trains' });
+  test('delayed clipping and two-stage from the document; an edited document trains as written', { timeout: 120000 }, async () => {
+    const page = await openDemo(env.browser, env.url, '?dataset=mnist');
+    await page.evaluate(() => window.bnnDemo.start({ epochs: 3, trainSamples: 3000, evalEvery: 10,
+      delayedClipEpoch: 2, twoStageEpochs: 1, lrSchedule: 'exponential', finalLearningRate: 1e-4 }));
+    const doc = await page.evaluate(() => window.bnnDemo.document());
+    assert.equal(doc.training.pretrain_full_precision_epochs, 1);
+    assert.deepEqual(doc.training.phases.map((p) => [p.from_epoch, p.kernel_ste]), [[0, 'identity'], [2, 'clipped']]);
+    assert.equal(doc.training.lr_schedule.type, 'exponential');
+    const { state } = await waitFor(page, (s) => s.done, { timeout: 90000, what: 'recipe run finishes' });
+    const recs = state.records;
+    assert.equal(recs.length, 3);
+    assert.deepEqual(recs.map((r) => r.quantized), [false, true, true], 'one full-precision epoch, then binary');
+    assert.deepEqual(recs.map((r) => String(r.kernel_ste).split(' ')[0]), ['identity', 'identity', 'clipped'], 'the clipping phase from epoch 2');
+    assert.ok(recs[2].lr < recs[0].lr, `exponential schedule: ${recs.map((r) => r.lr)}`);
+    assert.ok(state.valAccuracy > 0.5, `val accuracy ${state.valAccuracy}`);
     const log = await page.textContent('#log');
-    assert.match(log, /binarised \(two-stage start\)/);
-    assert.match(log, /clipping on/);
+    assert.match(log, /binarised/);
+    assert.match(log, /phase change, kernel STE clipped/);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'demo-recipe.png'), fullPage: true });
+
+    // the document as JSON: one epoch, SGD, written by hand
+    const edited = { ...doc, optimizer: { type: 'sgd', learning_rate: 0.05 }, training: { epochs: 1, batch_size: 50 } };
+    await page.evaluate((d) => window.bnnDemo.start({ document: d }), edited);
+    const status = await page.textContent('#doc-status');
+    assert.match(status, /edited/);
+    const done = await waitFor(page, (s) => s.done, { timeout: 60000, what: 'edited document trains' });
+    assert.equal(done.state.records.length, 1);
+    assert.equal(done.state.step, 60, '3000 samples / batch 50');
+    assert.deepEqual(page.problems, []);
+    await page.close();
+  });
+
+  test('small CNN trains through the trainer', { timeout: 90000 }, async () => {
+    const page = await openDemo(env.browser, env.url);
+    const started = await page.evaluate(() => window.bnnDemo.start({ model: 'cnn', filters: '8,16', epochs: 1,
+      trainSamples: 2000, evalEvery: 10 }));
+    assert.equal(started.running, true);
+    await waitFor(page, (s) => s.step >= 10 && s.valAccuracy > 0.3, { timeout: 60000, what: 'CNN trains' });
+    const s = await page.evaluate(() => window.bnnDemo.state());
+    assert.equal(s.neuron.weights, 9, 'first conv filter: 3x3x1 weights');
     await page.screenshot({ path: path.join(ARTIFACTS, 'demo-cnn.png'), fullPage: true });
     await page.evaluate(() => window.bnnDemo.stop());
     assert.deepEqual(page.problems, []);
@@ -142,4 +193,10 @@ describe('demo page in Chromium', { skip: !chromiumAvailable() && `no browser at
     assert.equal(s.running, false);
     await page.close();
   });
+});
+
+test('the demo has no trainer of its own: the worker only calls bnn.Trainer', () => {
+  const src = fs.readFileSync(new URL('../demo/worker.mjs', import.meta.url), 'utf8');
+  assert.match(src, /bnn\.Trainer\.create/);
+  assert.doesNotMatch(src, /\.trainStep\(|shuffle|applySchedule|lrDecay/);
 });

@@ -132,8 +132,9 @@ describe(`datasets and the core trainer (${bnn.flavour})`, { skip: lacks('bnn_tr
     const lrs = a.records.map((r) => r.lr);
     assert.ok(lrs.every((lr, i) => i === 0 || lr < lrs[i - 1]), `exponential schedule: ${lrs}`);
     assert.ok(Math.abs(lrs[0] - 0.01) < 1e-6, `starts at the optimiser's rate: ${lrs[0]}`);
-    // full precision in epoch 0: no binary weight can flip, so the flip ratio is 0 there
-    assert.equal(a.records[0].flip_ratio, 0, JSON.stringify(a.records[0]));
+    // full precision in epoch 0, binarised from epoch 1; phase 1 (clipped STE) from epoch 2
+    assert.deepEqual(a.records.map((r) => r.quantized), [false, true, true, true]);
+    assert.deepEqual(a.records.map((r) => String(r.kernel_ste).split(' ')[0]), ['identity', 'identity', 'clipped', 'clipped']);
     assert.ok(a.records[1].flip_ratio > 0, JSON.stringify(a.records[1]));
     // phase 2 from epoch 2: clipped STE and weight clip 0.5 (the latent weights end inside it)
     assert.equal(a.configs[1].layers[0].kernel_quantizer.ste, 'identity');
