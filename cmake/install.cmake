@@ -16,6 +16,11 @@ install(TARGETS bnn bnn_static EXPORT bnnTargets
         RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}" COMPONENT runtime)
 install(EXPORT bnnTargets NAMESPACE bnn:: DESTINATION "${BNN_INSTALL_CMAKEDIR}" COMPONENT dev)
 
+if(ZLIB_FOUND)
+  set(BNN_STATIC_NEEDS_ZLIB ON)
+else()
+  set(BNN_STATIC_NEEDS_ZLIB OFF)
+endif()
 configure_package_config_file("${CMAKE_CURRENT_LIST_DIR}/bnnConfig.cmake.in"
   "${PROJECT_BINARY_DIR}/bnnConfig.cmake" INSTALL_DESTINATION "${BNN_INSTALL_CMAKEDIR}")
 # Same major = ABI compatible (bnn.h, rule 9).
@@ -40,6 +45,9 @@ else()
 endif()
 # What a static link needs besides libbnn.a (the library is C++ inside).
 set(BNN_PC_LIBS_PRIVATE "-lstdc++ -lm")
+if(ZLIB_FOUND)
+  string(APPEND BNN_PC_LIBS_PRIVATE " -lz")
+endif()
 configure_file("${CMAKE_CURRENT_LIST_DIR}/bnn.pc.in" "${PROJECT_BINARY_DIR}/bnn.pc" @ONLY)
 install(FILES "${PROJECT_BINARY_DIR}/bnn.pc" DESTINATION "${_bnn_pc_dir}" COMPONENT dev)
 
