@@ -99,7 +99,8 @@ window = 50
 smooth = np.convolve(losses, np.ones(window) / window, mode="valid")
 ax.plot(steps, losses, color="lightgrey", linewidth=0.5, label="train loss per step")
 ax.plot(steps[window - 1:], smooth, color="C0", label=f"moving mean ({window} steps)")
-ax.plot([r["steps"] for r in history],  # "steps": the model's step count at the epoch's end [r["val_loss"] for r in history], "o-", color="C1",
+# "steps" in a record is the model's step count at the end of that epoch.
+ax.plot([r["steps"] for r in history], [r["val_loss"] for r in history], "o-", color="C1",
         label="validation loss")
 ax.set(title="Loss", xlabel="step", ylabel="cross-entropy")
 ax.legend()
@@ -113,6 +114,8 @@ ax.plot(epochs, [r["flip_ratio"] for r in history], marker="o", color="C3")
 ax.set(title="Sign flips of binary weights per step", xlabel="epoch", ylabel="flip ratio",
        yscale="log")
 ax.grid(alpha=0.3)
+for ax in (axes[0][0], axes[1][0], axes[1][1]):
+    ax.set_xticks(epochs)
 fig.suptitle(f"libbnn {bnn.version()} on Fashion-MNIST: 784-512-512-10 binary MLP "
              f"({bnn.isa()}, {seconds:.0f} s)")
 fig.tight_layout()
