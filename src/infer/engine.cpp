@@ -292,18 +292,22 @@ void pack_pixels(const float* x, const Dims& d, uint64_t* out) {
     uint64_t* o = out + p * nw;
     std::memset(o, 0, nw * sizeof(uint64_t));
     const float* xp = x + p * d.c;
-    for (uint64_t c = 0; c < d.c; ++c)
-      if (xp[c] < 0.0f) o[c >> 6] |= uint64_t{1} << (c & 63);
+    for (uint64_t c = 0; c < d.c; ++c) o[c >> 6] |= uint64_t{xp[c] < 0.0f} << (c & 63);
   }
 }
 
 // Threshold or float epilogue of one output row of n sums.
 void finish(const Step& s, const int32_t* sum, uint64_t n, float* fy, uint64_t* by) {
   if (s.epilogue == Epilogue::threshold) {
-    std::memset(by, 0, words(n) * sizeof(uint64_t));
-    for (uint64_t o = 0; o < n; ++o) {
-      const bool neg = s.up[o] ? sum[o] >= s.threshold[o] : sum[o] < s.threshold[o];
-      by[o >> 6] |= uint64_t{neg} << (o & 63);
+    // bit = up ? s >= t : s < t, without a branch (directions follow the gammas' signs).
+    for (uint64_t j = 0; j < words(n); ++j) {
+      const uint64_t end = std::min<uint64_t>(64, n - 64 * j);
+      const int32_t* sj = sum + 64 * j;
+      const int32_t* tj = s.threshold.data() + 64 * j;
+      const uint8_t* uj = s.up.data() + 64 * j;
+      uint64_t bits = 0;
+      for (uint64_t b = 0; b < end; ++b) bits |= uint64_t((sj[b] >= tj[b]) ^ 1u ^ uj[b]) << b;
+      by[j] = bits;
     }
   } else {
     for (uint64_t o = 0; o < n; ++o) fy[o] = static_cast<float>(sum[o]);
@@ -312,11 +316,14 @@ void finish(const Step& s, const int32_t* sum, uint64_t n, float* fy, uint64_t* 
   }
 }
 
-void float_row(const Step& s, const float* xin, uint64_t n, float* y) {
-  if (s.weight_bits)
-    sign_weights_product(xin, static_cast<size_t>(s.k), s.wbits.data(), static_cast<size_t>(n), y);
-  else
+void float_row(const Step& s, const float* xin, uint64_t n, float* y, std::vector<uint32_t>& scratch) {
+  if (s.weight_bits) {
+    scratch.resize(static_cast<size_t>(s.k));
+    sign_weights_product(xin, static_cast<size_t>(s.k), s.wbits.data(), static_cast<size_t>(n), y,
+                         scratch.data());
+  } else {
     float_product(xin, static_cast<size_t>(s.k), s.wfloat.data(), static_cast<size_t>(n), y);
+  }
   if (!s.bias.empty())
     for (uint64_t o = 0; o < n; ++o) y[o] += s.bias[o];
 }
@@ -345,7 +352,7 @@ void Engine::run_sample(const float* x, float* logits) {
           xnor_popcount(bin, s.wbits.data(), n, words(s.k), static_cast<int64_t>(s.k), sums_.data());
           finish(s, sums_.data(), n, fout, bout);
         } else {
-          float_row(s, fin, n, fout);
+          float_row(s, fin, n, fout, nz_);
         }
         break;
       }
@@ -404,7 +411,7 @@ void Engine::run_sample(const float* x, float* logits) {
                     std::memcpy(dst, fin + (static_cast<uint64_t>(iy) * in.w + ix) * in.c,
                                 in.c * sizeof(float));
                 }
-              float_row(s, col_.data(), f, fout + (uint64_t{oy} * g.ow + ox) * f);
+              float_row(s, col_.data(), f, fout + (uint64_t{oy} * g.ow + ox) * f, nz_);
             }
         }
         break;

@@ -73,6 +73,7 @@ class Engine {
   std::vector<float> fa_, fb_, col_;
   std::vector<uint64_t> ba_, bb_, brow_;
   std::vector<int32_t> sums_;
+  std::vector<uint32_t> nz_;
 };
 
 }  // namespace bnn::infer

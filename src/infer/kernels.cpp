@@ -18,7 +18,7 @@ void xnor_generic(const uint64_t* x, const uint64_t* w, size_t n, size_t nw, int
   }
 }
 
-void sign_generic(const float* x, size_t K, const uint64_t* w, size_t N, float* y) {
+void sign_generic(const float* x, size_t K, const uint64_t* w, size_t N, float* y, uint32_t*) {
   const size_t nw = (N + 63) / 64;
   std::memset(y, 0, N * sizeof(float));
   for (size_t k = 0; k < K; ++k) {
@@ -40,31 +40,65 @@ __attribute__((target("popcnt"))) void xnor_popcnt(const uint64_t* x, const uint
   }
 }
 
-// 64 outputs (4 registers of 16) per pass over the inputs; a weight word's bits are the masks
-// that negate x[k] lane by lane. Same k order and the same additions as sign_generic.
+// The popcounts of 8 words at once, summed per output row.
+__attribute__((target("avx512f,avx512vpopcntdq"))) void xnor_vpopcnt(
+    const uint64_t* x, const uint64_t* w, size_t n, size_t nw, int64_t K, int32_t* s) {
+  const size_t full = nw / 8 * 8;
+  const __mmask8 tail = static_cast<__mmask8>((1u << (nw - full)) - 1);
+  for (size_t o = 0; o < n; ++o) {
+    const uint64_t* wr = w + o * nw;
+    __m512i acc = _mm512_setzero_si512();
+    for (size_t j = 0; j < full; j += 8)
+      acc = _mm512_add_epi64(acc, _mm512_popcnt_epi64(_mm512_xor_si512(
+                                      _mm512_loadu_si512(x + j), _mm512_loadu_si512(wr + j))));
+    if (tail)
+      acc = _mm512_add_epi64(acc, _mm512_popcnt_epi64(_mm512_xor_si512(
+                                      _mm512_maskz_loadu_epi64(tail, x + full),
+                                      _mm512_maskz_loadu_epi64(tail, wr + full))));
+    s[o] = static_cast<int32_t>(K - 2 * _mm512_reduce_add_epi64(acc));
+  }
+}
+
+// 256 outputs (16 registers of 16) per pass over the non-zero inputs: 16 independent addition
+// chains; each 16-bit piece of a weight row is the mask that negates x[k] in those lanes. Same k
+// order and the same additions as sign_generic, so the same results.
 __attribute__((target("avx512f"))) void sign_avx512(const float* x, size_t K, const uint64_t* w,
-                                                     size_t N, float* y) {
-  const size_t nw = (N + 63) / 64;
+                                                     size_t N, float* y, uint32_t* nz) {
+  const size_t nw = (N + 63) / 64, n16 = nw * 4;
+  const auto* m16 = reinterpret_cast<const uint16_t*>(w);  // little-endian: lane order kept
   const __m512 zero = _mm512_setzero_ps();
-  for (size_t j = 0; j < nw; ++j) {
-    __m512 a0 = zero, a1 = zero, a2 = zero, a3 = zero;
-    for (size_t k = 0; k < K; ++k) {
-      const float v = x[k];
-      if (v == 0.0f) continue;
-      const uint64_t bits = w[k * nw + j];
-      const __m512 p = _mm512_set1_ps(v);
-      a0 = _mm512_add_ps(a0, _mm512_mask_sub_ps(p, static_cast<__mmask16>(bits), zero, p));
-      a1 = _mm512_add_ps(a1, _mm512_mask_sub_ps(p, static_cast<__mmask16>(bits >> 16), zero, p));
-      a2 = _mm512_add_ps(a2, _mm512_mask_sub_ps(p, static_cast<__mmask16>(bits >> 32), zero, p));
-      a3 = _mm512_add_ps(a3, _mm512_mask_sub_ps(p, static_cast<__mmask16>(bits >> 48), zero, p));
+  // The non-zero inputs, found once (half of an image's pixels are 0; adding +-0 changes no
+  // sum that starts at +0, so skipping them is exact).
+  size_t count = 0;
+  for (size_t k = 0; k < K; ++k) {
+    nz[count] = static_cast<uint32_t>(k);
+    count += x[k] != 0.0f;
+  }
+  for (size_t g = 0; g < n16; g += 16) {
+    const size_t regs = n16 - g < 16 ? n16 - g : 16;
+    __m512 a[16];
+    for (__m512& r : a) r = zero;
+    if (regs == 16) {
+      for (size_t i = 0; i < count; ++i) {
+        const uint32_t k = nz[i];
+        const __m512 p = _mm512_set1_ps(x[k]);
+        const uint16_t* m = m16 + k * n16 + g;
+        for (int q = 0; q < 16; ++q)
+          a[q] = _mm512_add_ps(a[q], _mm512_mask_sub_ps(p, static_cast<__mmask16>(m[q]), zero, p));
+      }
+    } else {
+      for (size_t i = 0; i < count; ++i) {
+        const uint32_t k = nz[i];
+        const __m512 p = _mm512_set1_ps(x[k]);
+        const uint16_t* m = m16 + k * n16 + g;
+        for (size_t q = 0; q < regs; ++q)
+          a[q] = _mm512_add_ps(a[q], _mm512_mask_sub_ps(p, static_cast<__mmask16>(m[q]), zero, p));
+      }
     }
-    alignas(64) float tmp[64];
-    _mm512_store_ps(tmp, a0);
-    _mm512_store_ps(tmp + 16, a1);
-    _mm512_store_ps(tmp + 32, a2);
-    _mm512_store_ps(tmp + 48, a3);
-    const size_t n = N - j * 64 < 64 ? N - j * 64 : 64;
-    std::memcpy(y + j * 64, tmp, n * sizeof(float));
+    alignas(64) float tmp[256];
+    for (size_t q = 0; q < regs; ++q) _mm512_store_ps(tmp + 16 * q, a[q]);
+    const size_t n = N - g * 16 < 256 ? N - g * 16 : 256;
+    std::memcpy(y + g * 16, tmp, n * sizeof(float));
   }
 }
 #endif
@@ -76,6 +110,8 @@ struct Table {
 #ifdef BNN_INFER_X86
     __builtin_cpu_init();
     if (__builtin_cpu_supports("popcnt")) xnor = xnor_popcnt;
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vpopcntdq"))
+      xnor = xnor_vpopcnt;
     if (__builtin_cpu_supports("avx512f")) sign = sign_avx512;
 #endif
   }
@@ -92,8 +128,9 @@ void xnor_popcount(const uint64_t* x, const uint64_t* w, size_t n, size_t nw, in
   table().xnor(x, w, n, nw, K, s);
 }
 
-void sign_weights_product(const float* x, size_t K, const uint64_t* w, size_t N, float* y) {
-  table().sign(x, K, w, N, y);
+void sign_weights_product(const float* x, size_t K, const uint64_t* w, size_t N, float* y,
+                          uint32_t* scratch) {
+  table().sign(x, K, w, N, y, scratch);
 }
 
 void float_product(const float* x, size_t K, const float* w, size_t N, float* y) {

@@ -11,7 +11,9 @@ namespace bnn::infer {
 void xnor_popcount(const uint64_t* x, const uint64_t* w, size_t n, size_t nw, int64_t K,
                    int32_t* s);
 // y[o] = sum_k x[k] sign(w[k][o]) (k ascending), w: K rows of words(N) words, bit 1 = -1.
-void sign_weights_product(const float* x, size_t K, const uint64_t* w, size_t N, float* y);
+// scratch: K integers.
+void sign_weights_product(const float* x, size_t K, const uint64_t* w, size_t N, float* y,
+                          uint32_t* scratch);
 // y[o] = sum_k x[k] w[k][o] (k ascending), w: K x N floats.
 void float_product(const float* x, size_t K, const float* w, size_t N, float* y);
 // ORs the first n bits of src into dst starting at bit offset off.
