@@ -110,7 +110,7 @@ class Writer {
     head.put(cur_.w);
     head.put(cur_.c);
     head.put(static_cast<uint32_t>(m_.output_size()));
-    const Standardize& st = m_.standardize();
+    const Standardize& st = standardize_of(m_);
     head.put<uint8_t>(st.mode == Standardize::Mode::none ? 0 : st.mode == Standardize::Mode::per_image ? 1 : 2);
     head.put<double>(st.mode == Standardize::Mode::global ? st.mean : 0.0);
     head.put<double>(st.mode == Standardize::Mode::global ? st.sd : 1.0);

@@ -75,6 +75,16 @@ struct FoldedBatchNorm {
   }
 };
 
+// The model's input standardisation, refused when predict would refuse it too.
+inline const Standardize& standardize_of(const Model& m) {
+  const Standardize& s = m.standardize();
+  if (s.mode == Standardize::Mode::global && !s.has_stats)
+    fail(BNN_STATUS_INVALID_STATE,
+         "export: standardize is \"global\" but its mean and sd are not known yet (train first, "
+         "or give them in the document)");
+  return s;
+}
+
 // The layer's input as infer dims ([1, 1, N] for vectors).
 inline infer::Dims dims_of(const Shape& s) {
   infer::Dims d;

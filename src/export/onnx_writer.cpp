@@ -132,7 +132,7 @@ class OnnxWriter {
 
  private:
   std::string standardize(const std::string& x, int64_t n) {
-    const Standardize& st = m_.standardize();
+    const Standardize& st = standardize_of(m_);
     if (st.mode == Standardize::Mode::global) {
       const std::string y = g_.node("Sub", {x, g_.scalar(static_cast<float>(st.mean))});
       return g_.node("Div", {y, g_.scalar(static_cast<float>(st.sd))});

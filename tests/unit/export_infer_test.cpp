@@ -230,3 +230,21 @@ TEST(ExportInfer, CorruptFilesAreRefused) {
   EXPECT_EQ(bnn_infer_load_buffer(newer.data(), newer.size(), &e), BNN_STATUS_UNSUPPORTED);
   EXPECT_NE(std::string(bnn_last_errmsg()).find("version"), std::string::npos);
 }
+
+TEST(ExportInfer, StandardizationIsPartOfTheFile) {
+  // Binarised inputs right after the standardisation: every decision depends on it exactly.
+  for (const char* st : {R"("per_image")", R"({"mode": "global", "mean": 0.25, "sd": 0.5})"}) {
+    ModelPtr m = make_model(std::string(R"({"input_shape": [50], "standardize": )") + st +
+                            R"(, "layers": [
+      {"type": "dense", "units": 40, )" + kBin + R"(},
+      {"type": "batch_norm"},
+      {"type": "dense", "units": 6, )" + kBin + R"(}], "loss": "cross_entropy"})");
+    randomize(m, 11);
+    check_same(m, 30, true, 11);
+  }
+  ModelPtr g = make_model(R"({"input_shape": [4], "standardize": "global",
+                              "layers": [{"type": "dense", "units": 2}]})");
+  size_t size = 0;
+  EXPECT_EQ(bnn_model_export_buffer(g, "bnn-infer", nullptr, 0, &size), BNN_STATUS_INVALID_STATE);
+  EXPECT_EQ(bnn_model_export_buffer(g, "onnx", nullptr, 0, &size), BNN_STATUS_INVALID_STATE);
+}
