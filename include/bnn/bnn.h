@@ -330,9 +330,11 @@ typedef struct bnn_trainer bnn_trainer;
    When m carries trainer progress (it was loaded from a file written by bnn_trainer_save), the
    trainer continues from there: the same data must be given (checked by count and a label
    checksum: INVALID_ARGUMENT otherwise).
-   INVALID_ARGUMENT (NULL), SHAPE_MISMATCH (sample size differs from the model's input size),
-   OUT_OF_RANGE (a label >= the model's classes; a validation split that leaves no training
-   sample), INVALID_STATE (the model has no valid "training" section... never: defaults apply). */
+   A model without a "training" section trains with the defaults (docs/SCHEMA.md). A model whose
+   "standardize" is "global" without statistics gets them from the training samples here.
+   INVALID_ARGUMENT (NULL; resuming on other data), SHAPE_MISMATCH (sample size differs from the
+   model's input size), OUT_OF_RANGE (a label >= the model's classes; a validation split that
+   leaves no training sample), CORRUPT_DATA (stored progress that does not fit the model). */
 BNN_API bnn_status bnn_trainer_create(bnn_model* m, const bnn_dataset* train,
                                       const bnn_dataset* validation, const bnn_dataset* test,
                                       bnn_trainer** out);

@@ -11,6 +11,9 @@
 #include "cli/report.h"
 #include "cli/sweep.h"
 #include "cli/train.h"
+#ifdef BNN_WITH_MPI
+#include "cli/mpi/mpi_comm.h"
+#endif
 
 namespace {
 
@@ -45,7 +48,17 @@ int main(int argc, char** argv) {
   train->add_option("--max-steps", t.max_steps, "stop (as if killed) after N steps, checkpointed")
       ->check(CLI::NonNegativeNumber);
   train->add_flag("--quiet", t.quiet, "no progress output");
-  train->callback([&] { std::exit(run_train(t)); });
+  train->callback([&] {
+#ifdef BNN_WITH_MPI
+    // Under mpirun with N > 1 processes: data-parallel over MPI_COMM_WORLD (docs/DISTRIBUTED.md).
+    t.comm = mpi_communicator_from_launcher();
+    const int rc = run_train(t);
+    mpi_finish(rc);
+    std::exit(rc);
+#else
+    std::exit(run_train(t));
+#endif
+  });
 
   std::string model_path, data_dir;
   auto* eval = app.add_subcommand("eval", "test-set loss and accuracy of a checkpoint");
@@ -83,13 +96,24 @@ int main(int argc, char** argv) {
   sweep->add_option("--threads", s.threads, "kernel threads per worker")->check(CLI::Range(0, 256));
   sweep->add_flag("--dry-run", s.dry_run, "write folders, configs and sweep.json; run nothing");
   sweep->add_flag("--quiet", s.quiet, "no progress output");
-  sweep->callback([&] { std::exit(run_sweep(s)); });
+  sweep->add_option("--shard",
+                    "I/N: run only the runs with index % N == I (e.g. a Slurm array task) into the "
+                    "shared --out; default under mpirun: rank/size from the environment")
+      ->check([&s](const std::string& v) { return parse_shard(v, &s.shard_index, &s.shard_count); });
+  sweep->callback([&] {
+    try {
+      std::exit(run_sweep(s));
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "bnn sweep: %s\n", e.what());
+      std::exit(1);
+    }
+  });
 
   std::vector<std::string> dirs;
   std::string report_out = "report.html";
   ReportOptions ro;
   auto* report = app.add_subcommand("report", "an HTML page (and CSV) of runs and sweeps");
-  report->add_option("RUN_DIR", dirs, "run or sweep folders")->required()->check(CLI::ExistingDirectory);
+  report->add_option("RUN_DIR", dirs, "run or sweep folders")->required();
   report->add_option("--out", report_out, "the page to write");
   report->add_option("--target", ro.target_accuracy, "add epochs-to-reach this validation accuracy")
       ->check(CLI::Range(0.0, 1.0));
@@ -123,7 +147,11 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version exit 0; every usage error exits 2 (as before CLI11).
+    return app.exit(e) == 0 ? 0 : 2;
+  } catch (const std::exception& e) {  // a command's own failure that escaped it
+    std::fprintf(stderr, "bnn: %s\n", e.what());
+    return 1;
   }
   return 0;
 }

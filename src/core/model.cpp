@@ -306,6 +306,10 @@ float Model::train_step(const float* x, const int32_t* labels, size_t batch) {
     if (dx && !all_finite(dx, grads_[i - 1].size()))
       fail(BNN_STATUS_NUMERIC, layer_label(i, l) + " produced NaN or Inf gradients");
   }
+  // Data-parallel training (a trainer with a communicator) reduces the gradients here, before
+  // any update is staged: a failing reduction leaves the model as it was.
+  double reduced_loss = loss;
+  if (gradient_hook_) gradient_hook_(*this, &reduced_loss);
   // Stage every update (new weights, clipped, and state in shadow buffers), then swap them in.
   // Nothing visible has changed until the commit loop.
   auto lr_mult = [&](const Tensor* t) {
@@ -335,7 +339,7 @@ float Model::train_step(const float* x, const int32_t* labels, size_t batch) {
   ++steps_;
   last_accuracy_ = static_cast<float>(
       static_cast<double>(count_correct(acts_.back().data(), labels, batch, classes)) / batch);
-  return static_cast<float>(loss);
+  return static_cast<float>(reduced_loss);
 }
 
 float Model::clip_bound(const Tensor& t) const {

@@ -2,6 +2,7 @@
 // bnn_model_configure() changes between steps. All public entry points end here.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -67,6 +68,12 @@ class Model {
   // A trainer's progress (train/trainer.h), carried by checkpoints so that a run resumes;
   // null when the model holds none.
   const json& trainer_state() const { return trainer_state_; }
+  // Called inside train_step after the backward pass and before the update: the gradients of
+  // every trainable tensor (tensors()[i]->grad) and the batch's mean loss may be replaced (e.g.
+  // by an all-reduce over data-parallel ranks). Throwing aborts the step with the model
+  // unchanged. Empty: none.
+  using GradientHook = std::function<void(Model&, double* loss)>;
+  void set_gradient_hook(GradientHook h) { gradient_hook_ = std::move(h); }
   void set_trainer_state(json s) { trainer_state_ = std::move(s); }
 
   float flip_ratio() const;
@@ -114,6 +121,7 @@ class Model {
   json training_;  // the recipe section, validated, kept for the CLI
   json metadata_;  // free-form, travels with the model
   json trainer_state_;
+  GradientHook gradient_hook_;
   float bn_momentum_ = -1.0f;  // set for every batch-norm layer at once (-1: never set so)
   uint64_t steps_ = 0;
   uint64_t max_memory_ = 0;

@@ -20,6 +20,11 @@ void Recipe::validate(const JsonReader& r) {
   if (mb > 0 && bs % mb != 0)
     r.error(BNN_STATUS_INVALID_ARGUMENT, "micro_batch",
             "must divide batch_size (" + std::to_string(bs) + "), got " + std::to_string(mb));
+  // Exact micro-batch reduction (CONTRACT.md "Scale-out") is not implemented yet: refuse the key
+  // rather than accept it as a silent no-op (docs/DISTRIBUTED.md).
+  if (mb > 0)
+    r.error(BNN_STATUS_UNSUPPORTED, "micro_batch",
+            "exact micro-batch reduction is not implemented yet: leave micro_batch at 0 (off)");
   r.number("validation_split", 0.1, 0.0, 0.9);
   r.integer("pretrain_full_precision_epochs", 0, 0, 100000);
   r.integer("checkpoint_every_steps", 0, 0, int64_t{1} << 40);
@@ -78,9 +83,14 @@ Recipe Recipe::from_json(const json& t) {
       r.phases.emplace_back(from, patch);
       if (patch.contains("learning_rate"))
         r.schedule_restarts.emplace_back(from, patch.at("learning_rate").get<double>());
-      else if (patch.contains("optimizer"))
+      else if (patch.contains("optimizer")) {
+        // The new optimiser's own rate as written, else its type's default.
+        const json& o = patch.at("optimizer");
         r.schedule_restarts.emplace_back(
-            from, OptimizerConfig::from_json(JsonReader(patch.at("optimizer"), "optimizer")).learning_rate);
+            from, o.contains("learning_rate")
+                      ? o.at("learning_rate").get<double>()
+                      : OptimizerConfig::from_json(JsonReader(o, "optimizer")).learning_rate);
+      }
     }
   // Phases apply in epoch order whatever order the document lists them in.
   std::stable_sort(r.phases.begin(), r.phases.end(),

@@ -216,3 +216,120 @@ TEST(Train, MalformedRecipeGivesAnErrorNamingThePath) {
 }
 
 }  // namespace
+
+namespace {
+
+using namespace cli_test;
+
+// `bnn train` is the library's trainer with files around it: the same document on the same IDX
+// samples through the C API alone ends with identical tensors, and per_image standardisation
+// travels with the model (bnn_model_evaluate on raw pixels = what `bnn eval` reports).
+TEST(Train, CliAndLibraryTrainerEndWithIdenticalTensors) {
+  TempDir tmp;
+  make_dataset(tmp / "data", 300, 60);
+  json doc = tiny_model(json::parse(R"({"epochs": 3, "batch_size": 25,
+      "lr_schedule": {"type": "exponential", "final_learning_rate": 1e-4},
+      "phases": [{"from_epoch": 2, "kernel_ste": "identity"}]})"));
+  doc["standardize"] = "per_image";
+  ASSERT_EQ(train(tmp, doc, tmp / "run"), 0);
+
+  bnn_model* m = nullptr;
+  ASSERT_EQ(bnn_model_create_from_json(doc.dump().c_str(), &m), BNN_STATUS_OK) << bnn_last_errmsg();
+  bnn_dataset *tr = nullptr, *te = nullptr;
+  ASSERT_EQ(bnn_dataset_load_idx((tmp / "data/train-images-idx3-ubyte").c_str(),
+                                 (tmp / "data/train-labels-idx1-ubyte").c_str(), &tr),
+            BNN_STATUS_OK) << bnn_last_errmsg();
+  ASSERT_EQ(bnn_dataset_load_idx((tmp / "data/t10k-images-idx3-ubyte").c_str(),
+                                 (tmp / "data/t10k-labels-idx1-ubyte").c_str(), &te),
+            BNN_STATUS_OK) << bnn_last_errmsg();
+  bnn_trainer* t = nullptr;
+  ASSERT_EQ(bnn_trainer_create(m, tr, nullptr, te, &t), BNN_STATUS_OK) << bnn_last_errmsg();
+  const auto lines = read_jsonl(tmp / "run/metrics.jsonl");
+  size_t e = 0;
+  while (!bnn_trainer_done(t)) {
+    const char* rec = nullptr;
+    ASSERT_EQ(bnn_trainer_run_epoch(t, &rec), BNN_STATUS_OK) << bnn_trainer_errmsg(t);
+    json r = json::parse(rec), l = lines.at(e++);
+    for (json* j : {&r, &l}) {
+      j->erase("seconds");
+      j->erase("samples_per_second");
+    }
+    EXPECT_EQ(r, l);
+  }
+  bnn::ModelHandle last = bnn::ModelHandle::load(tmp / "run/last.bnn");
+  ASSERT_EQ(bnn_model_tensor_count(m), bnn_model_tensor_count(last.get()));
+  for (size_t i = 0; i < bnn_model_tensor_count(m); ++i) {
+    size_t n = 0;
+    bnn_model_tensor_info(m, i, nullptr, &n);
+    std::vector<float> a(n), b(n);
+    bnn_model_get_tensor(m, i, a.data(), n);
+    bnn_model_get_tensor(last.get(), i, b.data(), n);
+    EXPECT_EQ(a, b) << "tensor " << i;
+  }
+  // Raw pixels in: the model standardises them itself, as `bnn eval` does.
+  std::string out;
+  ASSERT_EQ(run_bnn("eval " + tmp / "run/last.bnn" + " --data " + tmp / "data", &out), 0);
+  float loss = 0, acc = 0;
+  ASSERT_EQ(bnn_model_evaluate_dataset(m, te, &loss, &acc), BNN_STATUS_OK);
+  char want[64];
+  std::snprintf(want, sizeof want, "accuracy %.4f", acc);
+  EXPECT_NE(out.find(want), std::string::npos) << out << " vs " << want;
+  bnn_trainer_free(t);
+  bnn_dataset_free(tr);
+  bnn_dataset_free(te);
+  bnn_model_free(m);
+}
+
+TEST(Train, PredictWritesPerSampleRows) {
+  TempDir tmp;
+  make_dataset(tmp / "data", 200, 30);
+  ASSERT_EQ(train(tmp, tiny_model(json::parse(R"({"epochs": 1, "batch_size": 50})")), tmp / "run"), 0);
+  ASSERT_EQ(run_bnn("predict " + tmp / "run/last.bnn" + " --data " + tmp / "data" + " --out " +
+                    tmp / "p.csv"), 0);
+  const std::string csv = read_text(tmp / "p.csv");
+  size_t rows = 0;
+  for (char c : csv) rows += c == '\n';
+  EXPECT_EQ(rows, 31u);  // header + 30 samples
+  EXPECT_EQ(csv.rfind("index,label,predicted,correct,logit_0", 0), 0u) << csv.substr(0, 80);
+  ASSERT_EQ(run_bnn("predict " + tmp / "run/last.bnn" + " --data " + tmp / "data" +
+                    " --format json --limit 5 --out " + tmp / "p.json"), 0);
+  const json j = json::parse(read_text(tmp / "p.json"));
+  ASSERT_EQ(j.size(), 5u);
+  EXPECT_EQ(j[0].at("logits").size(), 4u);
+  // Wrong values are clear errors.
+  std::string err;
+  EXPECT_NE(run_bnn("predict " + tmp / "run/last.bnn" + " --format xml", nullptr, &err), 0);
+  EXPECT_NE(err.find("--format"), std::string::npos) << err;
+  EXPECT_NE(run_bnn("train --epochs=zero", nullptr, &err), 0);
+  EXPECT_NE(err.find("--epochs"), std::string::npos) << err;
+  std::string help;
+  EXPECT_EQ(run_bnn("train --help", &help), 0);
+  EXPECT_NE(help.find("--resume"), std::string::npos);
+  EXPECT_EQ(run_bnn("--help", &help), 0);
+  EXPECT_NE(help.find("predict"), std::string::npos);
+}
+
+TEST(Train, ResumeAcceptsItsOwnConfigAndRefusesConflicts) {
+  TempDir tmp;
+  make_dataset(tmp / "data", 200, 30);
+  const json doc = tiny_model(json::parse(R"({"epochs": 2, "batch_size": 50})"));
+  ASSERT_EQ(train(tmp, doc, tmp / "run", 3), 0);  // killed after 3 steps
+  const std::string base = "train " + tmp / "config.json" + " --data " + tmp / "data" + " --quiet --threads 1";
+  std::string err;
+  // The same command line with --resume added (a requeued job) continues the run.
+  json other = doc;
+  other["seed"] = 99;
+  write_text(tmp / "other.json", other.dump());
+  EXPECT_NE(run_bnn("train " + tmp / "other.json" + " --resume " + tmp / "run" + " --data " + tmp / "data",
+                    nullptr, &err), 0);
+  EXPECT_NE(err.find("differ at seed"), std::string::npos) << err;
+  EXPECT_NE(run_bnn("train --resume " + tmp / "run" + " --epochs 7 --data " + tmp / "data", nullptr, &err), 0);
+  EXPECT_NE(err.find("conflicts"), std::string::npos) << err;
+  EXPECT_EQ(run_bnn(base + " --resume " + tmp / "run", nullptr, &err), 0) << err;
+  ASSERT_EQ(train(tmp, doc, tmp / "ref"), 0);
+  EXPECT_EQ(read_jsonl(tmp / "run/metrics.jsonl").size(), 2u);
+  bnn::ModelHandle a = bnn::ModelHandle::load(tmp / "run/last.bnn"), b = bnn::ModelHandle::load(tmp / "ref/last.bnn");
+  EXPECT_EQ(tensor(a, "layers.0.kernel"), tensor(b, "layers.0.kernel"));
+}
+
+}  // namespace

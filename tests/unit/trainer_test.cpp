@@ -161,7 +161,7 @@ TEST(Trainer, CancelMidEpochAndContinueEqualsUninterrupted) {
   ModelPtr m = make_model(model_doc(kRecipe).dump());
   TrainerPtr t;
   ASSERT_EQ(bnn_trainer_create(m, train, nullptr, nullptr, &t.t), BNN_STATUS_OK);
-  CancelAt c{11};  // epoch 1, after its 4th of 5 steps... (5 steps an epoch: 160 samples / 32)
+  CancelAt c{8};  // 160 training samples / 32: 5 steps an epoch; step 8 is epoch 1's third
   ASSERT_EQ(bnn_trainer_set_step_callback(t, cancel_cb, &c), BNN_STATUS_OK);
   const char* rec = nullptr;
   ASSERT_EQ(bnn_trainer_run_epoch(t, &rec), BNN_STATUS_OK);
@@ -171,12 +171,12 @@ TEST(Trainer, CancelMidEpochAndContinueEqualsUninterrupted) {
   int32_t epoch = -1;
   int64_t step = -1, per = -1;
   ASSERT_EQ(bnn_trainer_position(t, &epoch, &step, &per), BNN_STATUS_OK);
-  EXPECT_EQ(epoch, 2);  // epoch 2 (0-based): steps 11 = 2 epochs of 5 + 1
-  EXPECT_EQ(step, 1);
+  EXPECT_EQ(epoch, 1);
+  EXPECT_EQ(step, 3);
   EXPECT_EQ(per, 5);
   uint64_t steps = 0;
   bnn_model_step_count(m, &steps);
-  EXPECT_EQ(steps, 11u);
+  EXPECT_EQ(steps, 8u);
   // Continue, and also cross a checkpoint: save mid-epoch, load, resume in a new trainer.
   const std::string path = (std::filesystem::temp_directory_path() / "bnn_trainer_resume.bnn").string();
   ASSERT_EQ(bnn_trainer_save(t, path.c_str()), BNN_STATUS_OK) << bnn_trainer_errmsg(t);
@@ -191,16 +191,12 @@ TEST(Trainer, CancelMidEpochAndContinueEqualsUninterrupted) {
   TrainerPtr t2;
   ASSERT_EQ(bnn_trainer_create(lm, train, nullptr, nullptr, &t2.t), BNN_STATUS_OK) << bnn_last_errmsg();
   ASSERT_EQ(bnn_trainer_position(t2, &epoch, &step, nullptr), BNN_STATUS_OK);
-  EXPECT_EQ(epoch, 2);
-  EXPECT_EQ(step, 1);
+  EXPECT_EQ(epoch, 1);
+  EXPECT_EQ(step, 3);
   while (!bnn_trainer_done(t2)) ASSERT_EQ(bnn_trainer_run_epoch(t2, &rec), BNN_STATUS_OK);
   EXPECT_EQ(bnn_test::all_tensors(lm), bnn_test::all_tensors(ref));
   std::remove(path.c_str());
 
-  // Resuming on other data is refused.
-  bnn_model* again = nullptr;
-  DatasetPtr other = dataset(201, 6);
-  ASSERT_EQ(bnn_model_load_buffer(nullptr, 0, &again), BNN_STATUS_INVALID_ARGUMENT);
 }
 
 TEST(Trainer, ResumeOnOtherDataIsRefused) {
@@ -436,11 +432,10 @@ TEST(TrainerBadInput, DatasetsAndTrainers) {
 }
 
 TEST(TrainerBadInput, NumericFaultLeavesTrainerUsable) {
-  // A learning rate so large that Adam... is bounded; use an SGD step that overflows instead.
+  // A float layer whose sums overflow: the first step fails in its forward pass.
   json doc = model_doc({{"epochs", 1}, {"batch_size", 10}});
-  doc["optimizer"] = {{"type", "sgd"}, {"learning_rate", 1000.0}};
-  doc["layers"][0]["kernel_quantizer"] = nullptr;  // float first layer: huge weights overflow
-  std::vector<float> x(40 * kDim, 3e37f);
+  doc["layers"] = {{{"type", "dense"}, {"units", kClasses}, {"use_bias", false}}};
+  std::vector<float> x(40 * kDim, 3e38f);
   std::vector<int32_t> y(40, 1);
   DatasetPtr d;
   ASSERT_EQ(bnn_dataset_create(x.data(), y.data(), 40, kDim, &d.d), BNN_STATUS_OK);
@@ -450,6 +445,7 @@ TEST(TrainerBadInput, NumericFaultLeavesTrainerUsable) {
   ASSERT_EQ(bnn_trainer_create(m, d, nullptr, nullptr, &t.t), BNN_STATUS_OK);
   const char* r = nullptr;
   EXPECT_EQ(bnn_trainer_run_epoch(t, &r), BNN_STATUS_NUMERIC);
+  EXPECT_NE(std::string(bnn_trainer_errmsg(t)).find("NaN or Inf"), std::string::npos) << bnn_trainer_errmsg(t);
   EXPECT_EQ(bnn_test::all_tensors(m), before);
   int32_t epoch = -1;
   int64_t step = -1;
