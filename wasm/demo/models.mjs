@@ -57,9 +57,10 @@ export const PRESETS = {
   'delayed-clipping': {
     base: GALLERY_BASE,
     title: 'vanilla STE early, then clipping',
-    look: 'Run B trains with the vanilla (identity) STE and no weight clip for the first epoch, then switches ' +
-      'to the clipped STE and a weight clip of 1 (watch the log and the neuron image settle); the paper found ' +
-      'the delayed run faster early on, our reproduction finds the clip rarely binds at Adam 1e-3.',
+    look: 'Run B trains with the vanilla (identity) STE and no weight clip in its first epoch, then switches to ' +
+      'the clipped STE and a weight clip of 1 (a phase of the document; the log marks the switch). The paper ' +
+      'found the delayed run faster early on: compare the first epoch of the accuracy curves; our reproduction ' +
+      'finds that the clip rarely binds at Adam 1e-3, so the curves stay close.',
     a: { label: 'clipped from the start', kernelSte: 'clipped', weightClip: 'fixed', weightClipValue: 1, delayedClipEpoch: 0 },
     b: { label: 'vanilla STE, clipping from epoch 1', kernelSte: 'clipped', weightClip: 'fixed', weightClipValue: 1,
       delayedClipEpoch: 1 },
@@ -67,9 +68,9 @@ export const PRESETS = {
   'two-stage': {
     base: GALLERY_BASE,
     title: 'two-stage: full precision, then binarise',
-    look: 'Run B first trains in full precision (its flip heatmap stays dark: no binary weight exists yet), ' +
-      'then binarises the same latent weights; look at the accuracy drop at that epoch and how long the ' +
-      'binary stage needs to recover compared with end-to-end binary training (A).',
+    look: 'Run B first trains in full precision (the signs of its latent weights churn freely, a bright heatmap, ' +
+      'because nothing is binarised yet), then binarises the same weights: look at the accuracy drop at that ' +
+      'epoch and how many binary epochs it needs to catch up with A, binary from the start.',
     a: { label: 'binary end to end', twoStageEpochs: 0 },
     b: { label: 'full precision first', twoStageEpochs: 1 },
   },
@@ -149,7 +150,7 @@ export function buildDocument(c) {
   if (c.model === 'cnn') {
     const [f1, f2] = sizes(c.filters, 'filters');
     const conv = (filters, channels, first, label) => {
-      binaryLayers.push({ layer: layers.length, label, fanIn: 9 * channels, fanOut: 9 * filters, inputShape: [3 * channels, 3] });
+      binaryLayers.push({ layer: layers.length, label, fanIn: 9 * channels, fanOut: 9 * filters, inputShape: [3, 3 * channels] });
       layers.push({ type: 'conv2d', filters, kernel_size: [3, 3], padding: 'same', use_bias: false,
         input_quantizer: first ? null : iq(), kernel_quantizer: kq() });
       layers.push({ type: 'max_pool2d', pool_size: [2, 2] });
@@ -218,7 +219,7 @@ export function binaryLayersOf(doc) {
       const [kh, kw] = l.kernel_size ?? [3, 3];
       if (l.kernel_quantizer) {
         out.push({ layer: i, label: `conv ${l.filters}`, fanIn: kh * kw * channels, fanOut: kh * kw * l.filters,
-          inputShape: [kh * channels, kw] });
+          inputShape: [kh, kw * channels] });
       }
       channels = l.filters;
       if (hw && l.padding !== 'same') hw = [hw[0] - kh + 1, hw[1] - kw + 1];

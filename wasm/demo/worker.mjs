@@ -53,6 +53,7 @@ function clipBound(layer) {
 // peek: only the watched neuron's signs, the snapshot kept (while idle).
 function snapshotFlips(r, peek = false) {
   const steps = Math.max(1, r.step - r.snapStep);
+  const first = r.signs.length === 0;  // nothing to compare with yet: no heatmap column
   const heat = [];
   let neuron = null;
   r.binaryLayers.forEach((l, li) => {
@@ -83,7 +84,7 @@ function snapshotFlips(r, peek = false) {
   });
   if (peek) return { heat: null, neuron: neuron && { ...neuron, flipped: new Uint8Array(neuron.flipped.length) } };
   r.snapStep = r.step;
-  return { heat, neuron };
+  return { heat: first ? null : heat, neuron };
 }
 
 function evaluate(r) {

@@ -112,7 +112,13 @@ describe('demo page in Chromium', { skip: !chromiumAvailable() && `no browser at
     assert.equal(started.isa, 'scalar');
     const { state } = await waitFor(page, (s) => s.valAccuracy > 0.5, { timeout: 60000, what: 'scalar: val accuracy > 0.5' });
     console.log(`# scalar: val accuracy ${state.valAccuracy.toFixed(3)}, ${Math.round(state.samplesPerSecond)} samples/s`);
-    await page.evaluate(() => window.bnnDemo.stop());
+    const stopped = await page.evaluate(() => window.bnnDemo.stop());
+    assert.equal(stopped.running, false);
+    // Resume continues the same trainer where it stopped: the run still ends after its 2 epochs
+    await page.click('#resume');
+    const { state: done } = await waitFor(page, (s) => s.done, { timeout: 60000, what: 'resumed run finishes' });
+    assert.equal(done.epochsDone, 2);
+    assert.equal(done.step, 2 * 50, '5000 samples / batch 100, 2 epochs');
     assert.deepEqual(page.problems, []);
     await page.close();
   });
