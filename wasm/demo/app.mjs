@@ -152,6 +152,8 @@ function newRun(id, label, settings, built) {
 
 function attach(run, w) {
   run.listener = (m) => {
+    // a run replaced by a newer start (two quick clicks) stops listening
+    if (!runs.includes(run)) { w.listeners.delete(run.listener); return; }
     const st = run.state;
     switch (m.type) {
       case 'started':

@@ -120,13 +120,13 @@ async function train(r) {
     const quantized = model.getParam('quantize') === 1;
     if (quantized !== r.quantized) {
       if (r.quantized !== null || !quantized) {
-        post({ type: 'note', message: `epoch ${r.trainer.position.epoch}: ${quantized ? 'binarised (two-stage: full-precision pretraining ends)' : 'full-precision pretraining (two-stage)'}` });
+        post({ type: 'note', message: `epoch ${r.trainer.position.epoch + 1}: ${quantized ? 'binarised (two-stage: full-precision pretraining ends)' : 'full-precision pretraining (two-stage)'}` });
       }
       r.quantized = quantized;
     }
     const ste = model.config().layers[r.binaryLayers[0]?.layer ?? 0]?.kernel_quantizer?.ste;
     if (ste && ste !== r.kernelSte) {
-      if (r.kernelSte) post({ type: 'note', message: `epoch ${r.trainer.position.epoch}: phase change, kernel STE ${ste}, weight clip ${JSON.stringify(model.config().weight_clip)}` });
+      if (r.kernelSte) post({ type: 'note', message: `epoch ${r.trainer.position.epoch + 1}: phase change, kernel STE ${ste}, weight clip ${JSON.stringify(model.config().weight_clip)}` });
       r.kernelSte = ste;
     }
     const now = performance.now();
@@ -180,6 +180,13 @@ function prepare(msg) {
   return r;
 }
 
+// Stops the training loop in progress (if any) and waits until it has left the trainer.
+async function stopRun() {
+  if (!run?.running) return;
+  run.running = false;
+  await run.loop?.catch(() => {});
+}
+
 function endRun() {
   if (!run) return;
   run.trainer.free();
@@ -215,7 +222,7 @@ self.onmessage = async (ev) => {
         if (run && model && !run.running) post({ type: 'progress', ...progressSnapshot() });
         break;
       case 'start': {
-        if (run?.running) throw new Error('already training');
+        await stopRun();  // a new start (e.g. a second click) replaces the run in progress
         endRun();
         model?.free();
         model = null;
@@ -226,11 +233,12 @@ self.onmessage = async (ev) => {
         run = prepare(msg);
         const p = run.trainer.position;
         post({ type: 'started', summary: model.summary(), stepsPerEpoch: p.stepsPerEpoch, doc: model.config() });
-        await train(run);
+        run.loop = train(run);
+        await run.loop;
         break;
       }
       case 'resume': {
-        if (run?.running) throw new Error('already training');
+        await stopRun();
         if (!model) throw new Error('nothing to resume: start training first');
         if (!run || run.trainer.done) {
           // a loaded model, or a finished run: a new trainer over the model's own recipe
@@ -239,7 +247,8 @@ self.onmessage = async (ev) => {
           run = prepare({ settings, binaryLayers: msg.binaryLayers });
         }
         post({ type: 'started', summary: model.summary(), stepsPerEpoch: run.trainer.position.stepsPerEpoch, doc: model.config() });
-        await train(run);
+        run.loop = train(run);
+        await run.loop;
         break;
       }
       case 'stop':

@@ -145,6 +145,23 @@ describe('demo page in Chromium', { skip: !chromiumAvailable() && `no browser at
     await page.close();
   });
 
+  test('preset gallery: two-stage side by side (the Replay button); screenshot', { timeout: 120000 }, async () => {
+    const page = await openDemo(env.browser, env.url, '?dataset=mnist&trainSamples=3000&evalEvery=10');
+    // the card's button replays with the gallery's base settings; shorten them first for the test
+    await page.click('[data-replay="two-stage"]');
+    await page.waitForFunction(() => window.bnnDemo.state().runs.length === 2, null, { timeout: 30000 });
+    await page.evaluate(() => window.bnnDemo.start({ preset: 'two-stage', compare: true, epochs: 3, trainSamples: 3000 }));
+    const { state } = await waitFor(page, (s) => s.runs.length === 2 && s.runs.every((r) => r.done),
+      { timeout: 90000, what: 'both runs finish' });
+    assert.deepEqual(state.runs.map((r) => r.records.map((x) => x.quantized)), [[true, true, true], [false, true, true]]);
+    console.log(`# two-stage: ${state.runs.map((r) => `${r.label} ${r.records.map((x) => x.val_accuracy.toFixed(3)).join('/')}`).join(', ')}`);
+    assert.match(await page.textContent('#preset-note'), /full precision/);
+    await page.waitForTimeout(800);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'demo-two-stage.png'), fullPage: true });
+    assert.deepEqual(page.problems, []);
+    await page.close();
+  });
+
   test('delayed clipping and two-stage from the document; an edited document trains as written', { timeout: 120000 }, async () => {
     const page = await openDemo(env.browser, env.url, '?dataset=mnist');
     await page.evaluate(() => window.bnnDemo.start({ epochs: 3, trainSamples: 3000, evalEvery: 10,
