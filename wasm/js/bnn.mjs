@@ -243,21 +243,27 @@ function makeApi(M, flavour, simd, leakWarnings) {
         })
       : null;
 
+  // Other typed arrays and plain arrays are converted (a copy); anything else is refused.
+  const isBig = (a) => (typeof BigInt64Array === 'function' && a instanceof BigInt64Array) ||
+    (typeof BigUint64Array === 'function' && a instanceof BigUint64Array);
   function asFloat32(x, what) {
     if (x instanceof Float32Array) return x;
-    if (Array.isArray(x) || ArrayBuffer.isView(x)) return Float32Array.from(x);
-    throw new BnnError(`${what} must be a Float32Array`);
+    if (x instanceof DataView) throw new BnnError(`${what} must be a Float32Array (or an array of numbers), not a DataView`);
+    if (Array.isArray(x) || ArrayBuffer.isView(x)) return isBig(x) ? Float32Array.from(x, Number) : Float32Array.from(x);
+    throw new BnnError(`${what} must be a Float32Array (or an array of numbers)`);
   }
   function asInt32(y, what) {
     if (y instanceof Int32Array) return y;
+    if (y instanceof DataView) throw new BnnError(`${what} must be an Int32Array (or an array of integers), not a DataView`);
     if (Array.isArray(y) || ArrayBuffer.isView(y)) {
+      if (isBig(y)) y = Array.from(y, Number);
       const out = Int32Array.from(y);
       for (let i = 0; i < y.length; ++i) {
         if (out[i] !== Number(y[i])) throw new BnnError(`${what}[${i}] = ${y[i]} is not a 32-bit integer`);
       }
       return out;
     }
-    throw new BnnError(`${what} must be an Int32Array`);
+    throw new BnnError(`${what} must be an Int32Array (or an array of integers)`);
   }
   function asBytes(bytes, what) {
     if (bytes instanceof ArrayBuffer) return new Uint8Array(bytes);

@@ -82,6 +82,26 @@ describe(`typed parameters, metadata, last step accuracy (${bnn.flavour})`, () =
   });
 });
 
+test('typed arrays of other types are converted, wrong types refused with a BnnError', () => {
+  const d = synthetic(20, 8, 3, 4);
+  const m = bnn.Model.fromJSON(smallMlp());
+  try {
+    const a = m.evaluate(d.x, d.y);
+    const b = m.evaluate(Float64Array.from(d.x), Array.from(d.y));
+    const c = m.evaluate(Array.from(d.x), BigInt64Array.from(d.y, BigInt));
+    assert.deepEqual(b, a);
+    assert.deepEqual(c, a);
+    assert.ok(Number.isFinite(m.trainStep(Float64Array.from(d.x), Uint8Array.from(d.y))));
+    assert.throws(() => m.trainStep(d.x, Float32Array.from(d.y, (v) => v + 0.5)), (e) => e instanceof bnn.BnnError && /not a 32-bit integer/.test(e.message));
+    assert.throws(() => m.predict('x'), (e) => e instanceof bnn.BnnError && /Float32Array/.test(e.message));
+    assert.throws(() => m.predict(new DataView(d.x.buffer)), (e) => e instanceof bnn.BnnError && /DataView/.test(e.message));
+    assert.throws(() => m.evaluate(d.x, { length: 20 }), (e) => e instanceof bnn.BnnError && /Int32Array/.test(e.message));
+    assert.throws(() => bnn.Dataset.create(d.x, 'labels'), (e) => e instanceof bnn.BnnError);
+  } finally {
+    m.free();
+  }
+});
+
 describe(`datasets and the core trainer (${bnn.flavour})`, { skip: lacks('bnn_trainer_run_epoch', 'bnn_dataset_create') }, () => {
   const d = synthetic(400, 8, 3, 21);
   const live = [];
