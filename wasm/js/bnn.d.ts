@@ -118,6 +118,8 @@ export interface Model extends Freeable {
   setParam(param: ParamKey, value: number | string | boolean): void;
   /** A typed parameter's value (integer parameters: the enum value). */
   getParam(param: ParamKey): number;
+  /** The bounds setParam enforces for this model now (its optimiser's); bnn.paramBounds is the widest. */
+  paramBounds(param: ParamKey): { lo: number; hi: number };
   /** Fraction of binary weights whose sign changed in the last step. */
   flipRatio(): number;
   /** The same for one layer (index into the document's "layers"). */
@@ -240,6 +242,7 @@ export interface Bnn {
   statusName(status: number): string;
   statusString(status: number): string;
   paramName(param: ParamKey): string;
+  /** The widest bounds of a parameter over every optimiser (Model.paramBounds: one model's). */
   paramBounds(param: ParamKey): { lo: number; hi: number };
   params(): ParamInfo[];
   readonly Status: typeof Status;

@@ -51,7 +51,7 @@ const C_FUNCTIONS = [
   'bnn_model_metadata', 'bnn_model_train_step', 'bnn_model_last_step_accuracy', 'bnn_model_predict',
   'bnn_model_evaluate', 'bnn_model_configure', 'bnn_model_flip_ratio', 'bnn_model_layer_flip_ratio',
   'bnn_model_step_count', 'bnn_model_tensor_count', 'bnn_model_tensor_info', 'bnn_model_tensor_index',
-  'bnn_model_get_tensor', 'bnn_model_set_tensor', 'bnn_param_bounds', 'bnn_param_name',
+  'bnn_model_get_tensor', 'bnn_model_set_tensor', 'bnn_param_bounds', 'bnn_model_param_bounds', 'bnn_param_name',
   'bnn_model_set_param_f32', 'bnn_model_get_param_f32', 'bnn_model_set_param_i32', 'bnn_model_get_param_i32',
   'bnn_model_save_buffer', 'bnn_model_load_buffer', 'bnn_get_isa', 'bnn_set_isa', 'bnn_isa_supported',
   'bnn_set_num_threads', 'bnn_get_num_threads',
@@ -498,6 +498,15 @@ function makeApi(M, flavour, simd, leakWarnings) {
         }
         this.check(C.bnn_model_get_param_f32(this.ptr, id, out));
         return f32()[out >> 2];
+      });
+    }
+
+    /** The bounds { lo, hi } that setParam enforces for p on this model now (its optimiser's). */
+    paramBounds(p) {
+      const id = paramId(p);
+      return withHeap([8, 8], (plo, phi) => {
+        this.check(C.bnn_model_param_bounds(this.ptr, id, plo, phi));
+        return { lo: M.HEAPF64[plo >> 3], hi: M.HEAPF64[phi >> 3] };
       });
     }
 

@@ -61,6 +61,20 @@ describe(`typed parameters, metadata, last step accuracy (${bnn.flavour})`, () =
     }
   });
 
+  test('Model.paramBounds: the bounds of this model\'s optimiser', { skip: lacks('bnn_model_param_bounds') }, () => {
+    const m = bnn.Model.fromJSON(smallMlp());
+    try {
+      const own = m.paramBounds('epsilon');
+      const widest = bnn.paramBounds('epsilon');
+      assert.ok(own.lo >= widest.lo && own.hi <= widest.hi, `${JSON.stringify(own)} within ${JSON.stringify(widest)}`);
+      assert.ok(own.lo > 0, 'Adam refuses epsilon 0');
+      assert.throws(() => m.setParam('epsilon', own.lo / 2), (e) => e.code === 'OUT_OF_RANGE');
+      assert.throws(() => m.paramBounds('momentum'), (e) => e.code === 'UNSUPPORTED');
+    } finally {
+      m.free();
+    }
+  });
+
   test('metadata round trip, also through save/load', { skip: lacks('bnn_model_set_metadata') }, () => {
     const m = bnn.Model.fromJSON(smallMlp());
     assert.equal(m.metadata, null);
