@@ -632,13 +632,15 @@ function makeApi(M, flavour, simd, leakWarnings) {
   class Trainer extends Handle {
     #model;
     #owned;          // datasets made from { x, labels } here, freed with the trainer
+    #borrowed;       // the datasets the C trainer points into: kept reachable so that a
+                     // garbage-collected Dataset is never released under the trainer
     #callbackPtr = 0;
     #onStep = null;
     #budget = null;  // { steps, until } of the runEpoch in progress
     #cancelled = false;
 
     /** @private Use Trainer.create. */
-    constructor(ptr, model, owned) {
+    constructor(ptr, model, owned, borrowed) {
       let cb = 0;
       super(ptr, 'Trainer', 'create', (p) => {
         C.bnn_trainer_free(p);
@@ -647,6 +649,7 @@ function makeApi(M, flavour, simd, leakWarnings) {
       });
       this.#model = model;
       this.#owned = owned;
+      this.#borrowed = borrowed;
       this.#setCallbackPtr = (p) => { cb = p; };
     }
     #setCallbackPtr;
@@ -677,7 +680,7 @@ function makeApi(M, flavour, simd, leakWarnings) {
         return withHeap([4], (out) => {
           const st = C.bnn_trainer_create(m.ptr, tr.ptr, va ? va.ptr : 0, te ? te.ptr : 0, out);
           if (st !== Status.OK) throw new BnnError(str(C.bnn_last_errmsg()) || str(C.bnn_model_errmsg(m.ptr)) || statusString(st), st);
-          return new Trainer(u32()[out >> 2], m, owned);
+          return new Trainer(u32()[out >> 2], m, owned, [tr, va, te]);
         });
       } catch (e) {
         for (const d of owned) d.free();
@@ -692,6 +695,7 @@ function makeApi(M, flavour, simd, leakWarnings) {
     }
     get #p() {
       if (this.#model.freed) throw new BnnError('the trainer\'s model was freed', Status.INVALID_STATE);
+      if (this.#borrowed.some((d) => d?.freed)) throw new BnnError('a dataset of the trainer was freed', Status.INVALID_STATE);
       return this.ptr;
     }
     // One C callback per trainer (addFunction), installed on first need.

@@ -236,6 +236,12 @@ describe(`datasets and the core trainer (${bnn.flavour})`, { skip: lacks('bnn_tr
     assert.throws(() => t.runEpoch(), (e) => e.code === 'INVALID_STATE');
     t.free();
     t.free();
+    const m2 = keep(bnn.Model.fromJSON(smallMlp()));
+    const ds = bnn.Dataset.create(d.x, d.y);
+    const t2 = bnn.Trainer.create(m2, ds);
+    ds.free();
+    assert.throws(() => t2.runEpoch(), (e) => e.code === 'INVALID_STATE' && /dataset/.test(e.message));
+    t2.free();
   });
 });
 
