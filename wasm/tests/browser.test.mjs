@@ -119,6 +119,15 @@ describe('demo page in Chromium', { skip: !chromiumAvailable() && `no browser at
     const { state: done } = await waitFor(page, (s) => s.done, { timeout: 60000, what: 'resumed run finishes' });
     assert.equal(done.epochsDone, 2);
     assert.equal(done.step, 2 * 50, '5000 samples / batch 100, 2 epochs');
+    // a stroke drawn with the mouse on the pad is classified by the trained model
+    const box = await page.locator('#pad').boundingBox();
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.15);
+    await page.mouse.down();
+    for (let i = 1; i <= 10; ++i) await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * (0.15 + 0.07 * i));
+    await page.mouse.up();
+    const { state: drawn } = await waitFor(page, (s) => s.probabilities, { timeout: 10000, what: 'the drawing is classified' });
+    assert.equal(drawn.probabilities.length, 10);
+    await page.locator('#draw-panel').screenshot({ path: path.join(ARTIFACTS, 'demo-drawn.png') });
     assert.deepEqual(page.problems, []);
     await page.close();
   });
