@@ -1,12 +1,31 @@
 // Batch normalisation over the last axis (features of a dense layer, channels of an HWC image).
 // Keras conventions: running = momentum * running + (1 - momentum) * batch statistic, biased
 // batch variance, epsilon inside the square root.
+// Every loop runs over fixed blocks of channels on the thread pool: a channel's sums are taken in
+// row order by one task, so the results never depend on the thread count.
+#include <algorithm>
 #include <cmath>
 
+#include "kernels/thread_pool.h"
+#include "core/param_table.h"
 #include "layers/layers.h"
 
 namespace bnn {
 namespace {
+
+constexpr size_t kChannelBlock = 64;
+
+// fn(c0, c1) over blocks of channels, in parallel when the tensor is large enough.
+template <class F>
+void for_channel_blocks(size_t channels, size_t rows, F&& fn) {
+  const size_t blocks = (channels + kChannelBlock - 1) / kChannelBlock;
+  auto run = [&](size_t b) { fn(b * kChannelBlock, std::min(channels, (b + 1) * kChannelBlock)); };
+  if (blocks <= 1 || rows * channels < (size_t{1} << 14)) {
+    for (size_t b = 0; b < blocks; ++b) run(b);
+  } else {
+    kernels::parallel_for(blocks, run);
+  }
+}
 
 class BatchNorm : public Layer {
  public:
@@ -15,7 +34,8 @@ class BatchNorm : public Layer {
     r.allow_only({"type", "momentum", "epsilon", "center", "scale"});
     in_ = out_ = a.input;
     c_ = in_.dims.back();
-    momentum_ = static_cast<float>(r.number("momentum", 0.99, 0.0, 1.0));
+    momentum_ = static_cast<float>(r.number("momentum", 0.99, param_lo(BNN_PARAM_BATCH_NORM_MOMENTUM),
+                                                   param_hi(BNN_PARAM_BATCH_NORM_MOMENTUM)));
     epsilon_ = static_cast<float>(r.number("epsilon", 1e-3, 1e-12, 1.0));
     center_ = r.boolean("center", true);
     scale_ = r.boolean("scale", true);
@@ -39,24 +59,29 @@ class BatchNorm : public Layer {
     shift_buf_.resize(c_);
     if (training) {
       // Two-pass mean/variance in double: stable and independent of the thread count.
-      std::vector<double> mean(c_, 0.0), var(c_, 0.0);
-      for (size_t r = 0; r < rows; ++r)
-        for (size_t c = 0; c < c_; ++c) mean[c] += x[r * c_ + c];
-      for (size_t c = 0; c < c_; ++c) mean[c] /= static_cast<double>(rows);
-      for (size_t r = 0; r < rows; ++r)
-        for (size_t c = 0; c < c_; ++c) {
-          const double d = x[r * c_ + c] - mean[c];
-          var[c] += d * d;
-        }
+      mean_d_.assign(c_, 0.0);
+      var_d_.assign(c_, 0.0);
       batch_mean_.resize(c_);
       batch_var_.resize(c_);
       inv_std_.resize(c_);
-      for (size_t c = 0; c < c_; ++c) {
-        var[c] /= static_cast<double>(rows);
-        batch_mean_[c] = static_cast<float>(mean[c]);
-        batch_var_[c] = static_cast<float>(var[c]);
-        inv_std_[c] = static_cast<float>(1.0 / std::sqrt(var[c] + epsilon_));
-      }
+      for_channel_blocks(c_, rows, [&](size_t c0, size_t c1) {
+        double* mean = mean_d_.data();
+        double* var = var_d_.data();
+        for (size_t r = 0; r < rows; ++r)
+          for (size_t c = c0; c < c1; ++c) mean[c] += x[r * c_ + c];
+        for (size_t c = c0; c < c1; ++c) mean[c] /= static_cast<double>(rows);
+        for (size_t r = 0; r < rows; ++r)
+          for (size_t c = c0; c < c1; ++c) {
+            const double d = x[r * c_ + c] - mean[c];
+            var[c] += d * d;
+          }
+        for (size_t c = c0; c < c1; ++c) {
+          var[c] /= static_cast<double>(rows);
+          batch_mean_[c] = static_cast<float>(mean[c]);
+          batch_var_[c] = static_cast<float>(var[c]);
+          inv_std_[c] = static_cast<float>(1.0 / std::sqrt(var[c] + epsilon_));
+        }
+      });
       // What commit_state() would store must stay finite too (a batch of huge but finite
       // activations has a variance beyond float): refuse the step now, before anything commits.
       for (size_t c = 0; c < c_; ++c)
@@ -67,11 +92,13 @@ class BatchNorm : public Layer {
                                        std::to_string(c) +
                                        " would make running_mean/running_var NaN or Inf");
       xhat_.resize(rows * c_);
-      for (size_t r = 0; r < rows; ++r)
-        for (size_t c = 0; c < c_; ++c)
-          xhat_[r * c_ + c] = (x[r * c_ + c] - batch_mean_[c]) * inv_std_[c];
-      for (size_t r = 0; r < rows; ++r)
-        for (size_t c = 0; c < c_; ++c) y[r * c_ + c] = xhat_[r * c_ + c] * g(c) + b(c);
+      for_channel_blocks(c_, rows, [&](size_t c0, size_t c1) {
+        for (size_t r = 0; r < rows; ++r)
+          for (size_t c = c0; c < c1; ++c)
+            xhat_[r * c_ + c] = (x[r * c_ + c] - batch_mean_[c]) * inv_std_[c];
+        for (size_t r = 0; r < rows; ++r)
+          for (size_t c = c0; c < c1; ++c) y[r * c_ + c] = xhat_[r * c_ + c] * g(c) + b(c);
+      });
       pending_ = true;
     } else {
       for (size_t c = 0; c < c_; ++c) {
@@ -86,12 +113,17 @@ class BatchNorm : public Layer {
 
   void backward(const float*, const float*, const float* dy, float* dx, size_t batch) override {
     const size_t rows = batch * (in_.numel() / c_);
-    std::vector<double> sum_dy(c_, 0.0), sum_dy_xhat(c_, 0.0);
-    for (size_t r = 0; r < rows; ++r)
-      for (size_t c = 0; c < c_; ++c) {
-        sum_dy[c] += dy[r * c_ + c];
-        sum_dy_xhat[c] += static_cast<double>(dy[r * c_ + c]) * xhat_[r * c_ + c];
-      }
+    mean_d_.assign(c_, 0.0);
+    var_d_.assign(c_, 0.0);
+    double* sum_dy = mean_d_.data();
+    double* sum_dy_xhat = var_d_.data();
+    for_channel_blocks(c_, rows, [&](size_t c0, size_t c1) {
+      for (size_t r = 0; r < rows; ++r)
+        for (size_t c = c0; c < c1; ++c) {
+          sum_dy[c] += dy[r * c_ + c];
+          sum_dy_xhat[c] += static_cast<double>(dy[r * c_ + c]) * xhat_[r * c_ + c];
+        }
+    });
     if (gamma_)
       for (size_t c = 0; c < c_; ++c) gamma_->grad[c] = static_cast<float>(sum_dy_xhat[c]);
     if (beta_)
@@ -107,12 +139,14 @@ class BatchNorm : public Layer {
       mdyx[c] = static_cast<float>(sum_dy_xhat[c]);
     }
     const float nf = static_cast<float>(n);
-    for (size_t r = 0; r < rows; ++r) {
-      const float* dyr = dy + r * c_;
-      const float* xr = xhat_.data() + r * c_;
-      float* dxr = dx + r * c_;
-      for (size_t c = 0; c < c_; ++c) dxr[c] = k[c] * (nf * dyr[c] - mdy[c] - xr[c] * mdyx[c]);
-    }
+    for_channel_blocks(c_, rows, [&](size_t c0, size_t c1) {
+      for (size_t r = 0; r < rows; ++r) {
+        const float* dyr = dy + r * c_;
+        const float* xr = xhat_.data() + r * c_;
+        float* dxr = dx + r * c_;
+        for (size_t c = c0; c < c1; ++c) dxr[c] = k[c] * (nf * dyr[c] - mdy[c] - xr[c] * mdyx[c]);
+      }
+    });
   }
 
   void commit_state() override {
@@ -132,6 +166,7 @@ class BatchNorm : public Layer {
   bool center_ = true, scale_ = true, pending_ = false;
   Tensor *gamma_ = nullptr, *beta_ = nullptr, *mean_ = nullptr, *var_ = nullptr;
   std::vector<float> batch_mean_, batch_var_, inv_std_, xhat_, scale_buf_, shift_buf_;
+  std::vector<double> mean_d_, var_d_;  // per-channel sums (forward: mean/var; backward: dy sums)
 };
 
 }  // namespace

@@ -7,5 +7,12 @@
 #include "kernels/registry.h"
 
 namespace bnn::kernels::neon {
+namespace {
+constexpr size_t kBlock = 64;
+inline void store_block(float* dst, const float* src, size_t n) {
+  std::memcpy(dst, src, n * sizeof(float));
+}
+inline void store_fence() {}
+}  // namespace
 #include "kernels/update/update_impl.h"
 }  // namespace bnn::kernels::neon
