@@ -101,8 +101,10 @@ class Writer {
 
   std::vector<uint8_t> run() {
     const Shape& in = m_.input_shape();
-    for (size_t d : in.dims)
-      if (d > (size_t{1} << 26)) unsupported("input", "dimension beyond 2^26");
+    if (in.numel() > infer::kMaxValues)
+      unsupported("input", std::to_string(in.numel()) + " values per sample exceed the format's 2^26");
+    if (m_.layers().size() * 2 > infer::kMaxOps)
+      unsupported("model", "more than " + std::to_string(infer::kMaxOps / 2) + " layers");
     cur_ = dims_of(in);
     Bytes head;
     head.put<uint32_t>(in.dims.size() == 3 ? 3 : 1);
@@ -138,6 +140,11 @@ class Writer {
   size_t layer(size_t i) {
     const LayerView v(m_, i);
     const Dims out = dims_of(v.layer->output_shape());
+    // The loader's limits (format.h), checked here so that every file written also loads. The
+    // model's own limits (input, conv output: 2^26 values) keep this from firing today.
+    if (v.layer->output_shape().numel() > infer::kMaxValues)
+      unsupported(v.name, "output of " + std::to_string(v.layer->output_shape().numel()) +
+                              " values per sample exceeds the format's 2^26");
     size_t next = i + 1;
     if (v.is_product()) {
       next = product(v, i);

@@ -22,7 +22,7 @@ enum : uint32_t {
   kAttrName = 1, kAttrF = 2, kAttrI = 3, kAttrInts = 8, kAttrType = 20,
   kAttrTypeFloat = 1, kAttrTypeInt = 2, kAttrTypeInts = 7,
   kTensorDims = 1, kTensorDataType = 2, kTensorName = 8, kTensorRawData = 9,
-  kFloat = 1, kInt64 = 7,
+  kFloat = 1, kInt64 = 7, kDouble = 11,
   kValueName = 1, kValueType = 2, kTypeTensor = 1, kTensorElemType = 1, kTensorShape = 2,
   kShapeDim = 1, kDimValue = 1, kDimParam = 2,
 };
@@ -65,6 +65,7 @@ class Graph {
     return init({static_cast<int64_t>(v.size())}, onnx::kInt64, v.data(), v.size() * sizeof(int64_t));
   }
   std::string scalar(float v) { return init({}, onnx::kFloat, &v, sizeof v); }
+  std::string scalar_d(double v) { return init({}, onnx::kDouble, &v, sizeof v); }
 
   static Proto value_info(const std::string& name, int64_t cols) {
     Proto shape, d0, d1, tensor, type, vi;
@@ -122,6 +123,11 @@ class OnnxWriter {
     for (const Proto& t : g_.inits_) gp.msg(onnx::kGraphInitializer, t);
     gp.msg(onnx::kGraphInput, Graph::value_info("x", n_in));
     gp.msg(onnx::kGraphOutput, Graph::value_info(x, static_cast<int64_t>(m_.output_size())));
+    // Protobuf messages are limited to 2 GiB; weights beyond would need ONNX's external data
+    // files, which a single-file export does not write.
+    if (gp.data().size() > (size_t{1} << 31) - 4096)
+      fail(BNN_STATUS_UNSUPPORTED, "onnx export: the graph's " + std::to_string(gp.data().size()) +
+                                       " bytes exceed protobuf's 2 GiB (external data is not written)");
     model.varint(onnx::kModelIrVersion, 7)
         .str(onnx::kModelProducer, "libbnn")
         .str(onnx::kModelProducerVersion, BNN_VERSION_STRING)
@@ -131,19 +137,24 @@ class OnnxWriter {
   }
 
  private:
+  // In double, as the model computes it, then back to float: in float, pixels close to the
+  // image's mean get the other sign often enough to change a binarised first layer's input.
   std::string standardize(const std::string& x, int64_t n) {
     const Standardize& st = standardize_of(m_);
+    if (st.mode == Standardize::Mode::none) return x;
+    const std::string xd = g_.node("Cast", {x}, {int1("to", onnx::kDouble)});
+    std::string y;
     if (st.mode == Standardize::Mode::global) {
-      const std::string y = g_.node("Sub", {x, g_.scalar(static_cast<float>(st.mean))});
-      return g_.node("Div", {y, g_.scalar(static_cast<float>(st.sd))});
+      y = g_.node("Div", {g_.node("Sub", {xd, g_.scalar_d(st.mean)}), g_.scalar_d(st.sd)});
+    } else {
+      // (x - mean) / max(sd, 1/sqrt(N)), sd biased, per sample.
+      const std::string mean = g_.node("ReduceMean", {xd}, {ints("axes", {1}), int1("keepdims", 1)});
+      const std::string d = g_.node("Sub", {xd, mean});
+      const std::string var = g_.node("ReduceMean", {g_.node("Mul", {d, d})}, {ints("axes", {1}), int1("keepdims", 1)});
+      const std::string sd = g_.node("Max", {g_.node("Sqrt", {var}), g_.scalar_d(1.0 / std::sqrt(static_cast<double>(n)))});
+      y = g_.node("Div", {d, sd});
     }
-    if (st.mode != Standardize::Mode::per_image) return x;
-    // (x - mean) / max(sd, 1/sqrt(N)), sd biased, per sample (in float here, double in libbnn).
-    const std::string mean = g_.node("ReduceMean", {x}, {ints("axes", {1}), int1("keepdims", 1)});
-    const std::string d = g_.node("Sub", {x, mean});
-    const std::string var = g_.node("ReduceMean", {g_.node("Mul", {d, d})}, {ints("axes", {1}), int1("keepdims", 1)});
-    const std::string sd = g_.node("Max", {g_.node("Sqrt", {var}), g_.scalar(static_cast<float>(1.0 / std::sqrt(static_cast<double>(n))))});
-    return g_.node("Div", {d, sd});
+    return g_.node("Cast", {y}, {int1("to", onnx::kFloat)});
   }
 
   std::string sign(const std::string& x) {

@@ -1,8 +1,8 @@
 /* Trains a small fully binary MLP and a small binary CNN on a Fashion-MNIST subset through the
  * public C API, exports both as "onnx" and "bnn-infer", and checks bnn_infer_predict against
  * bnn_model_predict on the whole test set. Writes for the ONNX Runtime test (onnx.test.mjs):
- *   OUT/{mlp,cnn}.onnx, OUT/{mlp,cnn}.bnninfer, OUT/test_x.f32 (10000 x 784), OUT/test_y.i32,
- *   OUT/{mlp,cnn}_logits.f32 (bnn_model_predict).
+ *   OUT/{mlp,mlp_std,cnn}.onnx, OUT/{mlp,mlp_std,cnn}.bnninfer, OUT/test_x.f32 (10000 x 784), OUT/test_y.i32,
+ *   OUT/{mlp,mlp_std,cnn}_logits.f32 (bnn_model_predict).
  * Usage: export_tool DATA_DIR OUT_DIR [train_samples]. Exit 0 when bnn-infer matches. */
 #include <math.h>
 #include <stdint.h>
@@ -165,7 +165,17 @@ int main(int argc, char** argv) {
       "{\"type\": \"batch_norm\", \"momentum\": 0.9, \"epsilon\": 1e-4}],"
       "\"loss\": \"cross_entropy\", \"optimizer\": {\"type\": \"adam\", \"learning_rate\": 0.005},"
       "\"weight_clip\": {\"mode\": \"fixed\", \"value\": 1.0}, \"seed\": 1}";
+  /* Binary from the pixels on: each image standardised (per_image), then signs everywhere. */
+  const char* mlp_std =
+      "{\"input_shape\": [784], \"standardize\": \"per_image\", \"layers\": ["
+      "{\"type\": \"dense\", \"units\": 256, \"use_bias\": false, \"input_quantizer\": {\"type\": \"sign\"}, \"kernel_quantizer\": {\"type\": \"sign\"}},"
+      "{\"type\": \"batch_norm\", \"momentum\": 0.9, \"epsilon\": 1e-4},"
+      "{\"type\": \"dense\", \"units\": 10, \"use_bias\": false, \"input_quantizer\": {\"type\": \"sign\"}, \"kernel_quantizer\": {\"type\": \"sign\"}},"
+      "{\"type\": \"batch_norm\", \"momentum\": 0.9, \"epsilon\": 1e-4}],"
+      "\"loss\": \"square_hinge\", \"optimizer\": {\"type\": \"adam\", \"learning_rate\": 0.003},"
+      "\"weight_clip\": {\"mode\": \"fixed\", \"value\": 1.0}, \"seed\": 1}";
   int failures = run("mlp", mlp, 2, xtr, ytr, ntr, xte, yte, nte, argv[2]);
+  failures += run("mlp_std", mlp_std, 1, xtr, ytr, ntr, xte, yte, nte, argv[2]);
   failures += run("cnn", cnn, 1, xtr, ytr, ntr / 2, xte, yte, nte, argv[2]);
   return failures ? 1 : 0;
 }

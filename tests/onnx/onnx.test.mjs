@@ -20,7 +20,7 @@ const argmax = (v, o, n) => {
   return b;
 };
 
-for (const name of ['mlp', 'cnn']) {
+for (const name of ['mlp', 'mlp_std', 'cnn']) {
   test(`${name}: ONNX Runtime matches bnn_model_predict on the test set`, async () => {
     const x = floats('test_x.f32');
     const want = floats(`${name}_logits.f32`);

@@ -248,3 +248,13 @@ TEST(ExportInfer, StandardizationIsPartOfTheFile) {
   EXPECT_EQ(bnn_model_export_buffer(g, "bnn-infer", nullptr, 0, &size), BNN_STATUS_INVALID_STATE);
   EXPECT_EQ(bnn_model_export_buffer(g, "onnx", nullptr, 0, &size), BNN_STATUS_INVALID_STATE);
 }
+
+TEST(ExportInfer, FullPrecisionModelExports) {
+  // "quantize": false (full-precision pretraining): every layer is float; still the same logits.
+  ModelPtr m = make_model(std::string(R"({"input_shape": [30], "quantize": false, "layers": [
+    {"type": "dense", "units": 20, )") + kBin + R"(},
+    {"type": "batch_norm"}, {"type": "relu"},
+    {"type": "dense", "units": 4, )" + kBin + R"(}], "loss": "cross_entropy"})");
+  randomize(m, 2);
+  check_same(m, 16, false);
+}
