@@ -152,6 +152,14 @@ pid_t launch(const SweepOptions& opt, const Job& j, bool resume, int threads) {
   if (!opt.data_dir.empty()) args.insert(args.end(), {"--data", opt.data_dir});
   if (threads >= 0) args.insert(args.end(), {"--threads", std::to_string(threads)});
   const std::string out_log = j.dir + "/stdout.log", err_log = j.dir + "/stderr.log";
+  // A run is one process of its own: under `mpirun bnn sweep` the launcher's variables must not
+  // reach it, or its `bnn train` would join an MPI job it is not part of.
+  std::vector<char*> envp;
+  for (char** e = environ; *e; ++e)
+    if (std::strncmp(*e, "OMPI_", 5) != 0 && std::strncmp(*e, "PMI_", 4) != 0 &&
+        std::strncmp(*e, "PMIX_", 5) != 0)
+      envp.push_back(*e);
+  envp.push_back(nullptr);
   std::fflush(nullptr);
   const pid_t pid = fork();
   if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
@@ -163,7 +171,7 @@ pid_t launch(const SweepOptions& opt, const Job& j, bool resume, int threads) {
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
-    execv(opt.bnn_path.c_str(), argv.data());
+    execve(opt.bnn_path.c_str(), argv.data(), envp.data());
     std::fprintf(stderr, "bnn sweep: cannot run %s: %s\n", opt.bnn_path.c_str(), std::strerror(errno));
     _exit(127);
   }
@@ -299,6 +307,62 @@ std::vector<SweepRun> expand_sweep(const json& sweep, const std::string& src) {
   return runs;
 }
 
+std::string parse_shard(const std::string& text, int* index, int* count) {
+  const std::string usage = "--shard " + text + ": expected I/N with integers 0 <= I < N (e.g. 0/2)";
+  const size_t slash = text.find('/');
+  if (slash == std::string::npos || slash == 0 || slash + 1 == text.size()) return usage;
+  auto num = [](const std::string& t, long* v) {
+    if (t.empty() || t.size() > 9) return false;
+    for (char c : t)
+      if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+    *v = std::strtol(t.c_str(), nullptr, 10);
+    return true;
+  };
+  long i = 0, n = 0;
+  if (!num(text.substr(0, slash), &i) || !num(text.substr(slash + 1), &n)) return usage;
+  if (n < 1) return "--shard " + text + ": the shard count N must be at least 1";
+  if (i >= n) return "--shard " + text + ": the shard index I must be below N (0.." + std::to_string(n - 1) + ")";
+  *index = static_cast<int>(i);
+  *count = static_cast<int>(n);
+  return "";
+}
+
+bool shard_from_env(int* index, int* count) {
+  const char* pairs[][2] = {{"OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE"}, {"PMI_RANK", "PMI_SIZE"}};
+  for (const auto& p : pairs) {
+    const char* r = std::getenv(p[0]);
+    const char* n = std::getenv(p[1]);
+    if (!r || !n) continue;
+    const std::string err = parse_shard(std::string(r) + "/" + n, index, count);
+    if (!err.empty())
+      throw std::runtime_error(std::string(p[0]) + "=" + r + ", " + p[1] + "=" + n +
+                               ": not a valid rank and size");
+    return true;
+  }
+  return false;
+}
+
+namespace {
+
+// Another shard's run, as found on disk.
+void refresh_from_disk(Job& j) {
+  j.entry = {{"name", j.run.name}, {"dir", j.run.name}, {"params", j.run.params}, {"status", "pending"}};
+  if (is_file(j.dir + "/summary.json")) {
+    j.entry["status"] = "finished";
+    record_results(j);
+  } else if (is_file(j.dir + "/failed.json")) {
+    j.entry["status"] = "failed";
+    try {
+      const json f = json::parse(read_text(j.dir + "/failed.json"));
+      if (f.contains("exit_code")) j.entry["exit_code"] = f["exit_code"];
+    } catch (const std::exception&) {
+    }
+    record_results(j);
+  }
+}
+
+}  // namespace
+
 int run_sweep(const SweepOptions& opt) {
   json sweep;
   try {
@@ -317,6 +381,10 @@ int run_sweep(const SweepOptions& opt) {
   }
   make_dirs(out);
   const int threads = opt.threads >= 0 ? opt.threads : (opt.jobs > 1 ? 1 : -1);
+  int shard_i = opt.shard_index, shard_n = opt.shard_count;
+  if (shard_n <= 0 && !shard_from_env(&shard_i, &shard_n)) shard_i = 0, shard_n = 1;
+  const bool sharded = shard_n > 1;
+  auto mine = [&](size_t i) { return static_cast<int>(i % static_cast<size_t>(shard_n)) == shard_i; };
 
   std::vector<Job> jobs;
   for (const SweepRun& r : runs) {
@@ -324,14 +392,26 @@ int run_sweep(const SweepOptions& opt) {
     j.run = r;
     j.dir = out + "/" + r.name;
     j.entry = {{"name", r.name}, {"dir", r.name}, {"params", r.params}, {"status", "pending"}};
+    if (!mine(jobs.size())) {  // another shard's run: only read, never written here
+      jobs.push_back(std::move(j));
+      continue;
+    }
     make_dirs(j.dir);
     // The run's document; a run that already started keeps the one it started with.
     if (!is_file(j.dir + "/config.json")) write_text_atomic(j.dir + "/config.json", r.doc.dump(2) + "\n");
     jobs.push_back(std::move(j));
   }
+  // Every index written covers all runs; another shard's runs as they are on disk now.
+  auto publish = [&] {
+    if (sharded)
+      for (size_t i = 0; i < jobs.size(); ++i)
+        if (!mine(i)) refresh_from_disk(jobs[i]);
+    write_index(out, opt, sweep, jobs);
+  };
   std::vector<size_t> todo;
   int skipped = 0;
   for (size_t i = 0; i < jobs.size(); ++i) {
+    if (!mine(i)) continue;
     if (is_file(jobs[i].dir + "/summary.json")) {
       jobs[i].entry["status"] = "finished";
       jobs[i].entry["skipped"] = true;
@@ -341,12 +421,19 @@ int run_sweep(const SweepOptions& opt) {
       todo.push_back(i);
     }
   }
-  write_index(out, opt, sweep, jobs);
+  publish();
   if (!opt.quiet)
-    std::fprintf(stderr, "sweep %s: %zu runs (%d finished before, %zu to run) in %s, %d at a time\n",
-                 opt.sweep_path.c_str(), jobs.size(), skipped, todo.size(), out.c_str(), opt.jobs);
+    std::fprintf(stderr, "sweep %s: %zu runs (%d finished before, %zu to run) in %s, %d at a time%s\n",
+                 opt.sweep_path.c_str(), jobs.size(), skipped, todo.size(), out.c_str(), opt.jobs,
+                 sharded ? (", shard " + std::to_string(shard_i) + "/" + std::to_string(shard_n) + " (" +
+                            std::to_string(skipped + todo.size()) + " runs of this shard)").c_str()
+                         : "");
   if (opt.dry_run) {
-    for (const Job& j : jobs) std::printf("%s\t%s\n", j.entry["status"].get<std::string>().c_str(), j.dir.c_str());
+    for (size_t i = 0; i < jobs.size(); ++i) {
+      if (!mine(i)) continue;
+      const Job& j = jobs[i];
+      std::printf("%s\t%s\n", j.entry["status"].get<std::string>().c_str(), j.dir.c_str());
+    }
     return 0;
   }
 
@@ -363,7 +450,7 @@ int run_sweep(const SweepOptions& opt) {
       j.entry.erase("exit_code");
       j.entry.erase("stderr_tail");
       running[pid] = {static_cast<size_t>(&j - jobs.data()), Clock::now()};
-      write_index(out, opt, sweep, jobs);
+      publish();
       if (!opt.quiet)
         std::fprintf(stderr, "  start %s%s\n", j.run.name.c_str(), resume ? " (resuming)" : "");
     }
@@ -397,14 +484,24 @@ int run_sweep(const SweepOptions& opt) {
       std::fprintf(stderr, "  FAILED %s (exit %d): %s\n", j.run.name.c_str(), code,
                    tail.empty() ? "(no message)" : tail.c_str());
     }
-    write_index(out, opt, sweep, jobs);
+    publish();
   }
+  publish();  // refreshes the other shards' runs for the CSV and the report too
   write_results_csv(out, jobs);
   ReportOptions ro;
   ro.title = "sweep " + opt.sweep_path;
   write_report({out}, out + "/report.html", ro);
-  std::printf("sweep: %zu runs, %zu finished, %d failed; wrote %s/{sweep.json,results.csv,report.html}\n",
-              jobs.size(), jobs.size() - failed, failed, out.c_str());
+  if (sharded) {
+    size_t done_all = 0;
+    for (const Job& j : jobs) done_all += j.entry.value("status", std::string()) == "finished";
+    std::printf("sweep shard %d/%d: %zu runs of this shard, %zu finished, %d failed; %zu of %zu runs "
+                "finished in all; wrote %s/{sweep.json,results.csv,report.html}\n",
+                shard_i, shard_n, skipped + todo.size(), skipped + todo.size() - failed, failed, done_all,
+                jobs.size(), out.c_str());
+  } else {
+    std::printf("sweep: %zu runs, %zu finished, %d failed; wrote %s/{sweep.json,results.csv,report.html}\n",
+                jobs.size(), jobs.size() - failed, failed, out.c_str());
+  }
   return failed ? 3 : 0;
 }
 

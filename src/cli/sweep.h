@@ -44,7 +44,20 @@ struct SweepOptions {
   bool dry_run = false;       // write the folders, configs and sweep.json; run nothing
   bool quiet = false;
   std::string bnn_path = "/proc/self/exe";
+  // Sharding (a Slurm array task, or one rank of `mpirun -np N bnn sweep`): run only the runs whose
+  // index in the sweep's run order satisfies index % shard_count == shard_index, into the shared
+  // out_dir. shard_count 0: taken from the launcher's environment (OMPI_COMM_WORLD_RANK/SIZE, then
+  // PMI_RANK/SIZE), else 1 (every run). A shard creates only its own run folders. Every write of
+  // sweep.json / results.csv / report.html (atomic renames) covers all runs: the shard's own with
+  // their live status, the others as found on disk (finished / failed / pending), so the last
+  // shard to finish leaves a complete index; a later plain `bnn sweep` re-reads everything.
+  int shard_index = 0, shard_count = 0;
 };
+
+// Parses "I/N" (0 <= I < N, N >= 1) into *index, *count; returns "" or an error message.
+std::string parse_shard(const std::string& text, int* index, int* count);
+// From OMPI_COMM_WORLD_RANK/SIZE or PMI_RANK/SIZE: false when neither is set; throws on bad values.
+bool shard_from_env(int* index, int* count);
 
 int run_sweep(const SweepOptions& opt);
 

@@ -143,11 +143,15 @@ int run_train(const TrainOptions& opt) {
         out = std::string("runs/train-") + stamp;
       }
     }
-    make_dirs(out);
+    // Data parallel: every rank trains, rank 0 alone writes files and prints.
+    const bool writer = !opt.comm || opt.comm->rank == 0;
+    const bool quiet = opt.quiet || !writer;
+    if (writer) make_dirs(out);
 
     const std::string data_dir = opt.data_dir.empty() ? default_data_dir() : opt.data_dir;
     const data::Split split = data::load_dataset(data_dir);
     TrainerHandle trainer = TrainerHandle::create(model, split.train, nullptr, &split.test);
+    if (opt.comm && opt.comm->size > 1) trainer.check(bnn_trainer_set_communicator(trainer.get(), opt.comm));
     const json state = json::parse(trainer.state_json());
     const int epochs = state.at("epochs");
     int32_t epoch = 0;
@@ -155,17 +159,22 @@ int run_train(const TrainOptions& opt) {
     trainer.position(&epoch, &step, &steps_per_epoch);
 
     const std::string metrics_path = out + "/metrics.jsonl";
-    if (resumed) truncate_metrics(metrics_path, epoch);
-    else {
+    if (!writer) {
+    } else if (resumed) {
+      truncate_metrics(metrics_path, epoch);
+    } else {
       write_text_atomic(metrics_path, "");
       write_text_atomic(out + "/config.json", json::parse(model.config_json()).dump(2) + "\n");
     }
-    if (!opt.quiet) {
+    if (!quiet) {
       std::fprintf(stderr, "%s", model.summary().c_str());
-      std::fprintf(stderr, "data: %s (%zu train, %zu validation, %zu test), isa %s, %d threads%s\n",
+      std::fprintf(stderr, "data: %s (%zu train, %zu validation, %zu test), isa %s, %d threads%s%s\n",
                    data_dir.c_str(), state.at("train_samples").get<size_t>(),
                    state.at("validation_samples").get<size_t>(), state.at("test_samples").get<size_t>(),
                    bnn_get_isa(), bnn_get_num_threads(),
+                   opt.comm && opt.comm->size > 1
+                       ? (", " + std::to_string(opt.comm->size) + " data-parallel ranks").c_str()
+                       : "",
                    resumed ? (", resuming at epoch " + std::to_string(epoch + 1) + " batch " +
                               std::to_string(step)).c_str()
                            : "");
@@ -178,12 +187,13 @@ int run_train(const TrainOptions& opt) {
     watch.checkpoint_every = doc.value("training", json::object()).value("checkpoint_every_steps", 0LL);
     watch.max_steps = opt.max_steps;
     trainer.check(bnn_trainer_set_step_callback(trainer.get(), on_step, &watch));
-    std::ofstream metrics(metrics_path, std::ios::app);
+    std::ofstream metrics;
+    if (writer) metrics.open(metrics_path, std::ios::app);
 
     while (!trainer.done()) {
       trainer.position(&epoch, &step, nullptr);
       Progress bar(static_cast<size_t>(epoch), static_cast<size_t>(epochs),
-                   static_cast<size_t>(steps_per_epoch), opt.quiet);
+                   static_cast<size_t>(steps_per_epoch), quiet);
       watch.bar = &bar;
       watch.step_in_epoch = static_cast<size_t>(step);
       watch.loss_sum = watch.acc_sum = 0;
@@ -193,7 +203,7 @@ int run_train(const TrainOptions& opt) {
       const bnn_status s = bnn_trainer_run_epoch(trainer.get(), &rec_text);
       if (s == BNN_STATUS_CANCELLED && watch.pause) {
         bar.finish();
-        trainer.save(out + "/last.bnn");
+        if (writer) trainer.save(out + "/last.bnn");
         if (opt.max_steps >= 0 && watch.steps_this_run >= opt.max_steps) {
           std::fprintf(stderr, "stopped after %lld steps (--max-steps); resume with --resume %s\n",
                        watch.steps_this_run, out.c_str());
@@ -204,10 +214,12 @@ int run_train(const TrainOptions& opt) {
       trainer.check(s);
       bar.finish();
       const json rec = json::parse(rec_text);
-      metrics << rec.dump() << "\n";
-      metrics.flush();
+      if (writer) {
+        metrics << rec.dump() << "\n";
+        metrics.flush();
+      }
       const bool is_best = rec.at("best").get<bool>();
-      if (!opt.quiet)
+      if (!quiet)
         std::fprintf(stderr,
                      "epoch %d/%d: lr %.3g train loss %.4f acc %.4f | val acc %s | test acc %s "
                      "| flips %.2e | %.1f s, %.0f samples/s%s\n",
@@ -216,9 +228,10 @@ int run_train(const TrainOptions& opt) {
                      fmt_acc(rec.at("val_accuracy")).c_str(), fmt_acc(rec.at("test_accuracy")).c_str(),
                      rec.at("flip_ratio").get<double>(), rec.at("seconds").get<double>(),
                      rec.at("samples_per_second").get<double>(), is_best ? "  (best so far)" : "");
-      if (is_best) trainer.best_model().save(out + "/best.bnn");
-      trainer.save(out + "/last.bnn");
+      if (is_best && writer) trainer.best_model().save(out + "/best.bnn");
+      if (writer) trainer.save(out + "/last.bnn");
     }
+    if (!writer) return 0;  // rank 0 evaluates and writes the summary
     // Final summary: the best-validation model on the test set.
     const json fin = json::parse(trainer.state_json());
     const int best_epoch = fin.at("best_epoch");

@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bnn/bnn.h"
+
 namespace bnn::cli {
 
 struct TrainOptions {
@@ -17,6 +19,9 @@ struct TrainOptions {
   bool quiet = false;
   int threads = 0;
   long long max_steps = -1;      // stop (as if killed) after this many steps; for tests
+  // Data-parallel group (mpirun): every rank trains its share of each batch; rank 0 alone writes
+  // files and prints progress. NULL: one process.
+  const bnn_communicator* comm = nullptr;
 };
 
 // Returns the process exit code; prints errors to stderr.

@@ -1,6 +1,7 @@
 #include "train/trainer.h"
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <cstdio>
 #include <numeric>
@@ -127,6 +128,26 @@ Trainer::Trainer(Model& model, std::shared_ptr<const Dataset> train,
   model.set_trainer_state(json());
 }
 
+void Trainer::set_group(Group g) {
+  if (g.size < 1 || g.rank < 0 || g.rank >= g.size)
+    fail(BNN_STATUS_INVALID_ARGUMENT, "rank " + std::to_string(g.rank) + " of " + std::to_string(g.size));
+  if (stepped_)
+    fail(BNN_STATUS_INVALID_STATE, "the trainer has already taken steps: join a group before the first");
+  const size_t n = static_cast<size_t>(g.size), bs = static_cast<size_t>(recipe_.batch_size);
+  if (bs % n != 0)
+    fail(BNN_STATUS_SHAPE_MISMATCH, "training.batch_size " + std::to_string(bs) +
+                                        " does not divide over " + std::to_string(n) +
+                                        " ranks: choose a batch size that is a multiple of the rank count");
+  const size_t last = train_.count % bs;
+  if (last != 0 && last < n)
+    fail(BNN_STATUS_SHAPE_MISMATCH, "the last batch of an epoch holds " + std::to_string(last) +
+                                        " training samples, fewer than the " + std::to_string(n) +
+                                        " ranks: change the batch size or the training set");
+  if (g.size > 1 && (!g.sum_f64 || !g.sum_f32))
+    fail(BNN_STATUS_INVALID_ARGUMENT, "a data-parallel group needs its sums");
+  group_ = std::move(g);
+}
+
 size_t Trainer::steps_per_epoch() const {
   const size_t bs = static_cast<size_t>(recipe_.batch_size);
   return (train_.count + bs - 1) / bs;
@@ -197,17 +218,81 @@ const json& Trainer::run_epoch() {
   const size_t batches = steps_per_epoch();
   xb_.resize(bs * dim);
   yb_.resize(bs);
+  // Data parallel: the hook turns this rank's gradients and loss (means over its share) into the
+  // global batch's means; it lives only while this function runs (the model is borrowed).
+  const bool parallel = group_.size > 1;
+  size_t share = 0, global = 0;
+  struct HookReset {
+    Model& m;
+    bool on;
+    ~HookReset() {
+      if (on) m.set_gradient_hook(nullptr);
+    }
+  } hook_reset{model_, parallel};
+  if (parallel)
+    model_.set_gradient_hook([this, &share, &global](Model& m, double* loss) {
+      const float w = static_cast<float>(static_cast<double>(share) / static_cast<double>(global));
+      size_t total = 0;
+      for (const Tensor* t : m.tensors())
+        if (t->trainable) total += t->grad.size();
+      reduce_buf_.resize(total);
+      size_t k = 0;
+      for (const Tensor* t : m.tensors())
+        if (t->trainable)
+          for (float g : t->grad) reduce_buf_[k++] = g * w;
+      double l = *loss * static_cast<double>(share) / static_cast<double>(global);
+      group_.sum_f32(reduce_buf_.data(), total);
+      group_.sum_f64(&l, 1);
+      k = 0;
+      for (Tensor* t : m.tensors())
+        if (t->trainable)
+          for (float& g : t->grad) g = reduce_buf_[k++];
+      *loss = l;
+    });
   for (; prog_.batch < batches;) {
     const auto t0 = Clock::now();
     const size_t b0 = prog_.batch * bs, nb = std::min(bs, train_.count - b0);
-    for (size_t i = 0; i < nb; ++i) {
+    // This rank's contiguous share of the global batch (all of it in one process).
+    const size_t lo = nb * static_cast<size_t>(group_.rank) / static_cast<size_t>(group_.size);
+    const size_t hi = nb * static_cast<size_t>(group_.rank + 1) / static_cast<size_t>(group_.size);
+    for (size_t i = lo; i < hi; ++i) {
       const uint32_t s = order_[b0 + i];
-      std::copy_n(train_.x() + size_t{s} * dim, dim, &xb_[i * dim]);
-      yb_[i] = train_.labels()[s];
+      std::copy_n(train_.x() + size_t{s} * dim, dim, &xb_[(i - lo) * dim]);
+      yb_[i - lo] = train_.labels()[s];
     }
-    const float loss = model_.train_step(xb_.data(), yb_.data(), nb);
+    share = hi - lo;
+    global = nb;
+    stepped_ = true;
+    const float loss = model_.train_step(xb_.data(), yb_.data(), share);
+    double correct = static_cast<double>(model_.last_step_accuracy()) * static_cast<double>(share);
+    if (parallel) {
+      group_.sum_f64(&correct, 1);
+      correct = std::round(correct);
+      // Batch-norm running statistics (the non-trainable tensors) moved with each rank's own
+      // share: average them so that every rank holds the same model.
+      size_t total = 0;
+      for (const Tensor* t : model_.tensors())
+        if (!t->trainable) total += t->value.size();
+      if (total > 0) {
+        reduce_buf_.resize(total);
+        size_t k = 0;
+        for (const Tensor* t : model_.tensors())
+          if (!t->trainable)
+            for (float v : t->value) reduce_buf_[k++] = v;
+        group_.sum_f32(reduce_buf_.data(), total);
+        const float inv = 1.0f / static_cast<float>(group_.size);
+        for (float& v : reduce_buf_) v *= inv;
+        k = 0;
+        for (size_t i = 0; i < model_.tensors().size(); ++i) {
+          const Tensor* t = model_.tensors()[i];
+          if (t->trainable) continue;
+          model_.set_tensor(i, &reduce_buf_[k], t->numel());
+          k += t->numel();
+        }
+      }
+    }
     prog_.loss_sum += static_cast<double>(loss) * nb;
-    prog_.correct += static_cast<double>(model_.last_step_accuracy()) * nb;
+    prog_.correct += correct;
     prog_.flip_sum += model_.flip_ratio();
     for (size_t l = 0; l < layers; ++l) prog_.layer_flip_sum[l] += model_.layer_flip_ratio(l);
     prog_.samples += nb;

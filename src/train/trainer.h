@@ -69,6 +69,22 @@ class Trainer {
   const DataRange& validation_range() const { return val_; }
   const DataRange& test_range() const { return test_; }
 
+  // Data-parallel training (bnn_trainer_set_communicator): this trainer is rank `rank` of `size`
+  // trainers that hold the same model and data. Each step trains on this rank's contiguous share
+  // [nb*rank/size, nb*(rank+1)/size) of the global batch of nb samples; the gradient hook sums
+  // every trainable gradient and the loss, each weighted by share/nb, so that every rank applies
+  // the global batch's mean gradient; the correct counts are summed for the metrics; after the
+  // step the non-trainable tensors (batch-norm running statistics) are averaged over the ranks.
+  // The sums throw bnn::Error (a failed step of the hook leaves the model unchanged).
+  struct Group {
+    int rank = 0, size = 1;
+    std::function<void(double*, size_t)> sum_f64;
+    std::function<void(float*, size_t)> sum_f32;
+  };
+  // Before the first step; SHAPE_MISMATCH when a batch would leave a rank without samples.
+  void set_group(Group g);
+  const Group& group() const { return group_; }
+
  private:
   void evaluate(const DataRange& d, double* loss, double* accuracy);
   json settings() const;
@@ -84,6 +100,9 @@ class Trainer {
   std::vector<int32_t> yb_;
   std::vector<uint32_t> order_;
   int order_epoch_ = -1;
+  Group group_;
+  std::vector<float> reduce_buf_;
+  bool stepped_ = false;  // a step ran in this trainer (set_group comes before)
 };
 
 }  // namespace bnn

@@ -1,0 +1,86 @@
+#include "cli/mpi/mpi_comm.h"
+
+// The C API only (no C++ bindings, which would need libmpi_cxx).
+#define OMPI_SKIP_MPICXX 1
+#define MPICH_SKIP_MPICXX 1
+#include <mpi.h>
+
+#include <climits>
+#include <cstdlib>
+
+namespace bnn::cli {
+namespace {
+
+bnn_communicator g_comm{};
+bool g_started = false;
+int g_size = 1;
+
+// Float sums: a reduction to rank 0 then a broadcast, so that every rank gets the very same bits
+// (an MPI_Allreduce may combine in a different order on different ranks).
+template <class T>
+int sum_float(T* d, size_t n, MPI_Datatype type) {
+  if (n > static_cast<size_t>(INT_MAX)) return 2;
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  const int c = static_cast<int>(n);
+  int rc = MPI_Reduce(rank == 0 ? MPI_IN_PLACE : d, rank == 0 ? d : nullptr, c, type, MPI_SUM, 0,
+                      MPI_COMM_WORLD);
+  if (rc != MPI_SUCCESS) return 1;
+  rc = MPI_Bcast(d, c, type, 0, MPI_COMM_WORLD);
+  return rc == MPI_SUCCESS ? 0 : 1;
+}
+
+int allreduce_i64(void*, int64_t* d, size_t n, int op) {
+  if (n > static_cast<size_t>(INT_MAX)) return 2;
+  return MPI_Allreduce(MPI_IN_PLACE, d, static_cast<int>(n), MPI_INT64_T, op == 1 ? MPI_MAX : MPI_SUM,
+                       MPI_COMM_WORLD) == MPI_SUCCESS ? 0 : 1;
+}
+int allreduce_f64(void*, double* d, size_t n) { return sum_float(d, n, MPI_DOUBLE); }
+int allreduce_f32(void*, float* d, size_t n) { return sum_float(d, n, MPI_FLOAT); }
+int broadcast(void*, void* d, size_t bytes, int root) {
+  auto* p = static_cast<char*>(d);
+  while (bytes > 0) {
+    const size_t chunk = bytes > (1u << 30) ? (1u << 30) : bytes;
+    if (MPI_Bcast(p, static_cast<int>(chunk), MPI_BYTE, root, MPI_COMM_WORLD) != MPI_SUCCESS) return 1;
+    p += chunk;
+    bytes -= chunk;
+  }
+  return 0;
+}
+int barrier(void*) { return MPI_Barrier(MPI_COMM_WORLD) == MPI_SUCCESS ? 0 : 1; }
+
+}  // namespace
+
+const bnn_communicator* mpi_communicator_from_launcher() {
+  if (!std::getenv("OMPI_COMM_WORLD_SIZE") && !std::getenv("PMI_SIZE")) return nullptr;
+  int inited = 0;
+  MPI_Initialized(&inited);
+  if (!inited) MPI_Init(nullptr, nullptr);
+  g_started = true;
+  // Failures come back as return codes (the library turns them into BNN_STATUS_IO).
+  MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &g_size);
+  if (g_size <= 1) return nullptr;
+  g_comm.user = nullptr;
+  g_comm.rank = rank;
+  g_comm.size = g_size;
+  g_comm.allreduce_i64 = allreduce_i64;
+  g_comm.allreduce_f64 = allreduce_f64;
+  g_comm.allreduce_f32 = allreduce_f32;
+  g_comm.broadcast = broadcast;
+  g_comm.barrier = barrier;
+  return &g_comm;
+}
+
+void mpi_finish(int exit_code) {
+  if (!g_started) return;
+  int fin = 0;
+  MPI_Finalized(&fin);
+  if (fin) return;
+  if (exit_code != 0 && g_size > 1) MPI_Abort(MPI_COMM_WORLD, exit_code);
+  MPI_Finalize();
+}
+
+}  // namespace bnn::cli

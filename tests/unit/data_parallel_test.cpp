@@ -1,0 +1,253 @@
+// Data-parallel training through bnn_trainer_set_communicator (issue 14), with an in-process fake
+// communicator: N "ranks" are N threads that reduce through shared slots and a barrier, summing in
+// rank order so that every rank gets the same bits.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "test_helpers.h"
+
+namespace {
+
+using json = nlohmann::json;
+using bnn_test::ModelPtr;
+using bnn_test::make_model;
+
+constexpr size_t kDim = 16, kClasses = 3;
+
+struct Group {
+  int size;
+  std::mutex mu;
+  std::condition_variable cv;
+  int arrived = 0;
+  uint64_t gen = 0;
+  std::vector<void*> slots;
+  explicit Group(int n) : size(n), slots(n) {}
+  void barrier() {
+    std::unique_lock<std::mutex> l(mu);
+    const uint64_t g = gen;
+    if (++arrived == size) {
+      arrived = 0;
+      ++gen;
+      cv.notify_all();
+    } else {
+      cv.wait(l, [&] { return gen != g; });
+    }
+  }
+};
+
+struct Rank {
+  Group* g;
+  int rank;
+  int f32_calls = 0;
+  int fail_f32_at = -1;  // this f32 all-reduce (0-based) returns an error, on every rank alike
+};
+
+template <class T>
+int reduce(void* user, T* data, size_t n, bool max) {
+  auto* r = static_cast<Rank*>(user);
+  Group& g = *r->g;
+  g.slots[r->rank] = data;
+  g.barrier();
+  std::vector<T> out(static_cast<T*>(g.slots[0]), static_cast<T*>(g.slots[0]) + n);
+  for (int k = 1; k < g.size; ++k) {
+    const T* s = static_cast<const T*>(g.slots[k]);
+    for (size_t i = 0; i < n; ++i) out[i] = max ? std::max(out[i], s[i]) : out[i] + s[i];
+  }
+  g.barrier();
+  std::copy(out.begin(), out.end(), data);
+  return 0;
+}
+
+bnn_communicator fake_comm(Rank* r) {
+  bnn_communicator c{};
+  c.user = r;
+  c.rank = r->rank;
+  c.size = r->g->size;
+  c.allreduce_i64 = [](void* u, int64_t* d, size_t n, int op) { return reduce(u, d, n, op == 1); };
+  c.allreduce_f64 = [](void* u, double* d, size_t n) { return reduce(u, d, n, false); };
+  c.allreduce_f32 = [](void* u, float* d, size_t n) {
+    auto* r = static_cast<Rank*>(u);
+    if (r->f32_calls++ == r->fail_f32_at) return 5;
+    return reduce(u, d, n, false);
+  };
+  c.broadcast = [](void* u, void* d, size_t bytes, int root) {
+    auto* r = static_cast<Rank*>(u);
+    r->g->slots[r->rank] = d;
+    r->g->barrier();
+    if (r->rank != root) std::memcpy(d, r->g->slots[root], bytes);
+    r->g->barrier();
+    return 0;
+  };
+  c.barrier = [](void* u) {
+    static_cast<Rank*>(u)->g->barrier();
+    return 0;
+  };
+  return c;
+}
+
+bnn_dataset* dataset(size_t n, uint32_t seed) {
+  std::vector<float> x(n * kDim, 0.0f);
+  std::vector<int32_t> y(n, 0);
+  uint32_t s = seed;
+  auto rnd = [&s] {
+    s = s * 1664525u + 1013904223u;
+    return static_cast<float>(s >> 8) / 16777216.0f;
+  };
+  for (size_t i = 0; i < n; ++i) {
+    const int32_t c = static_cast<int32_t>(i % kClasses);
+    y[i] = c;
+    for (size_t j = 0; j < kDim; ++j)
+      x[i * kDim + j] = 0.3f * rnd() + ((j / 5) == static_cast<size_t>(c) ? 0.7f : 0.0f);
+  }
+  bnn_dataset* d = nullptr;
+  EXPECT_EQ(bnn_dataset_create(x.data(), y.data(), n, kDim, &d), BNN_STATUS_OK) << bnn_last_errmsg();
+  return d;
+}
+
+json model_doc(int batch, int seed = 7) {
+  return {{"input_shape", {kDim}},
+          {"layers",
+           {{{"type", "dense"}, {"units", 32}, {"use_bias", false},
+             {"kernel_quantizer", {{"type", "sign"}, {"ste", "clipped"}}}},
+            {{"type", "batch_norm"}},
+            {{"type", "dense"}, {"units", kClasses}, {"use_bias", false},
+             {"input_quantizer", {{"type", "sign"}}},
+             {"kernel_quantizer", {{"type", "sign"}, {"ste", "clipped"}}}},
+            {{"type", "batch_norm"}}}},
+          {"optimizer", {{"type", "adam"}, {"learning_rate", 0.01}}},
+          {"seed", seed},
+          {"training", {{"epochs", 5}, {"batch_size", batch}, {"validation_split", 0.2}}}};
+}
+
+struct Result {
+  bnn_status set = BNN_STATUS_OK, run = BNN_STATUS_OK;
+  std::string msg;
+  std::vector<float> before, after;  // tensors after joining the group, at the end
+  std::vector<json> records;
+};
+
+// Runs `size` ranks in threads, each its own model (doc_of(rank)) and its own copy of the data.
+std::vector<Result> run_group(int size, const std::function<json(int)>& doc_of, int fail_f32_at = -1) {
+  Group g(size);
+  std::vector<Rank> ranks;
+  for (int r = 0; r < size; ++r) ranks.push_back(Rank{&g, r, 0, fail_f32_at});
+  std::vector<Result> res(size);
+  std::vector<std::thread> th;
+  for (int r = 0; r < size; ++r)
+    th.emplace_back([&, r] {
+      Result& out = res[r];
+      ModelPtr m = make_model(doc_of(r).dump());
+      bnn_dataset* train = dataset(300, 1);
+      bnn_dataset* test = dataset(90, 2);
+      bnn_trainer* t = nullptr;
+      EXPECT_EQ(bnn_trainer_create(m, train, nullptr, test, &t), BNN_STATUS_OK) << bnn_last_errmsg();
+      const bnn_communicator c = fake_comm(&ranks[r]);
+      out.set = bnn_trainer_set_communicator(t, &c);
+      out.msg = bnn_trainer_errmsg(t);
+      out.before = bnn_test::all_tensors(m);
+      while (out.set == BNN_STATUS_OK && !bnn_trainer_done(t)) {
+        const char* rec = nullptr;
+        out.run = bnn_trainer_run_epoch(t, &rec);
+        if (out.run != BNN_STATUS_OK) {
+          out.msg = bnn_trainer_errmsg(t);
+          break;
+        }
+        json j = json::parse(rec);
+        j.erase("seconds");
+        j.erase("samples_per_second");
+        out.records.push_back(j);
+      }
+      out.after = bnn_test::all_tensors(m);
+      bnn_trainer_free(t);
+      bnn_dataset_free(train);
+      bnn_dataset_free(test);
+    });
+  for (auto& t : th) t.join();
+  return res;
+}
+
+TEST(DataParallel, TwoRanksEndIdenticalAndLearnLikeOne) {
+  const auto one = run_group(1, [](int) { return model_doc(32); });
+  const auto two = run_group(2, [](int) { return model_doc(32); });
+  ASSERT_EQ(one[0].set, BNN_STATUS_OK) << one[0].msg;
+  for (const Result& r : two) {
+    ASSERT_EQ(r.set, BNN_STATUS_OK) << r.msg;
+    ASSERT_EQ(r.run, BNN_STATUS_OK) << r.msg;
+    ASSERT_EQ(r.records.size(), 5u);
+  }
+  EXPECT_EQ(two[0].before, two[1].before);
+  EXPECT_EQ(two[0].after, two[1].after) << "the ranks must hold the same model, bit for bit";
+  EXPECT_EQ(two[0].records, two[1].records);
+  // The same number of global steps as one process; close accuracy (it differs only by float
+  // rounding of the reduction and by batch norm's per-share batch statistics).
+  const json& a = one[0].records.back();
+  const json& b = two[0].records.back();
+  EXPECT_EQ(a.at("steps"), b.at("steps"));
+  EXPECT_GT(a.at("val_accuracy").get<double>(), 0.6);
+  EXPECT_NEAR(b.at("val_accuracy").get<double>(), a.at("val_accuracy").get<double>(), 0.1);
+  EXPECT_NEAR(b.at("test_accuracy").get<double>(), a.at("test_accuracy").get<double>(), 0.1);
+  EXPECT_NEAR(b.at("train_accuracy").get<double>(), a.at("train_accuracy").get<double>(), 0.1);
+  // Two runs of the same group are identical.
+  const auto again = run_group(2, [](int) { return model_doc(32); });
+  EXPECT_EQ(again[0].after, two[0].after);
+}
+
+TEST(DataParallel, WrongLaunchesFailBeforeTraining) {
+  // 33 does not divide over 2 ranks.
+  for (const Result& r : run_group(2, [](int) { return model_doc(33); })) {
+    EXPECT_EQ(r.set, BNN_STATUS_SHAPE_MISMATCH);
+    EXPECT_NE(r.msg.find("does not divide over 2 ranks"), std::string::npos) << r.msg;
+  }
+  // Ranks with different documents.
+  for (const Result& r : run_group(2, [](int rank) { return model_doc(32, 7 + rank); })) {
+    EXPECT_EQ(r.set, BNN_STATUS_INVALID_ARGUMENT);
+    EXPECT_NE(r.msg.find("disagree"), std::string::npos) << r.msg;
+  }
+  // Local argument errors.
+  ModelPtr m = make_model(model_doc(32).dump());
+  bnn_dataset* train = dataset(300, 1);
+  bnn_trainer* t = nullptr;
+  ASSERT_EQ(bnn_trainer_create(m, train, nullptr, nullptr, &t), BNN_STATUS_OK);
+  EXPECT_EQ(bnn_trainer_set_communicator(t, nullptr), BNN_STATUS_INVALID_ARGUMENT);
+  Group g(1);
+  Rank r{&g, 0};
+  bnn_communicator c = fake_comm(&r);
+  c.rank = 1;
+  EXPECT_EQ(bnn_trainer_set_communicator(t, &c), BNN_STATUS_INVALID_ARGUMENT);
+  c.rank = 0;
+  c.barrier = nullptr;
+  EXPECT_EQ(bnn_trainer_set_communicator(t, &c), BNN_STATUS_INVALID_ARGUMENT);
+  c = fake_comm(&r);
+  EXPECT_EQ(bnn_trainer_set_communicator(t, &c), BNN_STATUS_OK) << bnn_trainer_errmsg(t);
+  EXPECT_EQ(bnn_trainer_set_communicator(t, &c), BNN_STATUS_INVALID_STATE);
+  bnn_trainer_free(t);
+  // After a step: too late.
+  ASSERT_EQ(bnn_trainer_create(m, train, nullptr, nullptr, &t), BNN_STATUS_OK);
+  ASSERT_EQ(bnn_trainer_run_epoch(t, nullptr), BNN_STATUS_OK);
+  EXPECT_EQ(bnn_trainer_set_communicator(t, &c), BNN_STATUS_INVALID_STATE);
+  bnn_trainer_free(t);
+  bnn_dataset_free(train);
+}
+
+TEST(DataParallel, AFailingReductionFailsTheStepWithIoAndLeavesTheModel) {
+  // The first f32 all-reduce is the first step's gradient reduction: it fails on both ranks.
+  for (const Result& r : run_group(2, [](int) { return model_doc(32); }, 0)) {
+    ASSERT_EQ(r.set, BNN_STATUS_OK) << r.msg;
+    EXPECT_EQ(r.run, BNN_STATUS_IO);
+    EXPECT_NE(r.msg.find("allreduce_f32 failed (returned 5)"), std::string::npos) << r.msg;
+    EXPECT_EQ(r.after, r.before) << "the failed step changed the model";
+  }
+}
+
+}  // namespace
