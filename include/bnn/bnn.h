@@ -227,11 +227,20 @@ typedef enum bnn_weight_clip {
 
 typedef enum bnn_lr_scale { BNN_LR_SCALE_NONE = 0, BNN_LR_SCALE_GLOROT = 1 } bnn_lr_scale;
 
-/* Bounds of p (inclusive). Returns OK or INVALID_ARGUMENT for an unknown p. */
+/* Bounds of p (inclusive). For an optimiser parameter these are the widest over every optimiser
+   that has it (epsilon: [0, 1], AdaGrad's; Adam, RMSProp and AdaDelta need >= 1e-30): ask
+   bnn_model_param_bounds for the bounds a given model's setter enforces. Returns OK or
+   INVALID_ARGUMENT for an unknown p. */
 BNN_API bnn_status bnn_param_bounds(bnn_param p, double* lo, double* hi);
+/* The bounds bnn_model_set_param_* enforces for p on m now (its current optimiser's, for an
+   optimiser parameter). UNSUPPORTED when the current optimiser has no such parameter.
+   Since 0.2.0. */
+BNN_API bnn_status bnn_model_param_bounds(const bnn_model* m, bnn_param p, double* lo, double* hi);
 /* The JSON-style name of p ("learning_rate"); NULL for an unknown p. Static. */
 BNN_API const char* bnn_param_name(bnn_param p);
 BNN_API bnn_status bnn_model_set_param_f32(bnn_model* m, bnn_param p, float value);
+/* The getters read only their own type: get_param_i32 of a float parameter (or f32 of an
+   integer one: the STE kinds, quantize, weight_clip_mode, lr_scale) is INVALID_ARGUMENT. */
 BNN_API bnn_status bnn_model_get_param_f32(const bnn_model* m, bnn_param p, float* value_out);
 BNN_API bnn_status bnn_model_set_param_i32(bnn_model* m, bnn_param p, int32_t value);
 BNN_API bnn_status bnn_model_get_param_i32(const bnn_model* m, bnn_param p, int32_t* value_out);

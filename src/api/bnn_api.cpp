@@ -9,6 +9,7 @@
 #include "bnn/bnn.h"
 #include "api/handles.h"
 #include "core/model.h"
+#include "core/param_table.h"
 #include "io/file.h"
 #include "kernels/kernels.h"
 
@@ -206,12 +207,30 @@ bnn_status bnn_param_bounds(bnn_param p, double* lo, double* hi) {
 }
 const char* bnn_param_name(bnn_param p) { return bnn::param_name(p); }
 
+bnn_status bnn_model_param_bounds(const bnn_model* m, bnn_param p, double* lo, double* hi) {
+  return on_model(m, [&](bnn::Model& mm) {
+    if (!lo || !hi) bnn::fail(BNN_STATUS_INVALID_ARGUMENT, "lo or hi is NULL");
+    mm.param_bounds(p, lo, hi);
+  });
+}
+
 bnn_status bnn_model_set_param_f32(bnn_model* m, bnn_param p, float value) {
   return on_model(m, [&](bnn::Model& mm) { mm.set_param(p, value); });
 }
+// Typed getters read only their own type: an integer parameter read as a float (or the
+// reverse) is a caller's mistake, not a silent conversion.
+static void check_type(bnn_param p, bool integer) {
+  const bnn::ParamInfo& pi = bnn::param_info(p);
+  if (pi.integer != integer)
+    bnn::fail(BNN_STATUS_INVALID_ARGUMENT,
+              std::string(pi.name) + " is " + (pi.integer ? "an integer" : "a float") +
+                  " parameter: read it with bnn_model_get_param_" + (pi.integer ? "i32" : "f32"));
+}
+
 bnn_status bnn_model_get_param_f32(const bnn_model* m, bnn_param p, float* value_out) {
   return on_model(m, [&](bnn::Model& mm) {
     if (!value_out) bnn::fail(BNN_STATUS_INVALID_ARGUMENT, "value_out is NULL");
+    check_type(p, false);
     *value_out = static_cast<float>(mm.get_param(p));
   });
 }
@@ -221,6 +240,7 @@ bnn_status bnn_model_set_param_i32(bnn_model* m, bnn_param p, int32_t value) {
 bnn_status bnn_model_get_param_i32(const bnn_model* m, bnn_param p, int32_t* value_out) {
   return on_model(m, [&](bnn::Model& mm) {
     if (!value_out) bnn::fail(BNN_STATUS_INVALID_ARGUMENT, "value_out is NULL");
+    check_type(p, true);
     *value_out = static_cast<int32_t>(mm.get_param(p));
   });
 }

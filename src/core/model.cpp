@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "core/memory_budget.h"
+#include "core/param_table.h"
 #include "core/rng.h"
 #include "train/recipe.h"
 
@@ -39,7 +40,8 @@ WeightClip WeightClip::from_json(const JsonReader& r) {
   r.allow_only({"mode", "value"});
   WeightClip w;
   w.mode = static_cast<bnn_weight_clip>(r.choice("mode", {"none", "fixed", "glorot"}, 0));
-  w.value = static_cast<float>(r.number("value", 1.0, 1e-6, 1e6));
+  w.value = static_cast<float>(r.number("value", 1.0, param_lo(BNN_PARAM_WEIGHT_CLIP_VALUE),
+                                             param_hi(BNN_PARAM_WEIGHT_CLIP_VALUE)));
   return w;
 }
 
@@ -69,9 +71,11 @@ RecipePatch RecipePatch::parse(const JsonReader& r, const std::vector<const char
   }
   if (r.has("weight_clip")) p.weight_clip = WeightClip::from_json(r.at("weight_clip"));
   if (r.has("learning_rate"))
-    p.learning_rate = static_cast<float>(r.number("learning_rate", 0, 0.0, 1e3));
+    p.learning_rate = static_cast<float>(r.number("learning_rate", 0, param_lo(BNN_PARAM_LEARNING_RATE),
+                                                     param_hi(BNN_PARAM_LEARNING_RATE)));
   if (r.has("batch_norm_momentum"))
-    p.batch_norm_momentum = static_cast<float>(r.number("batch_norm_momentum", 0, 0.0, 1.0));
+    p.batch_norm_momentum = static_cast<float>(r.number("batch_norm_momentum", 0, param_lo(BNN_PARAM_BATCH_NORM_MOMENTUM),
+                                                           param_hi(BNN_PARAM_BATCH_NORM_MOMENTUM)));
   if (r.has("lr_scale")) p.lr_scale = static_cast<bnn_lr_scale>(r.choice("lr_scale", {"none", "glorot"}, 0));
   if (r.has("optimizer")) p.optimizer = OptimizerConfig::from_json(r.at("optimizer"));
   if (r.has("quantize")) p.quantize = r.boolean("quantize", true);

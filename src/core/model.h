@@ -87,6 +87,8 @@ class Model {
 
   void set_param(bnn_param p, double value);
   double get_param(bnn_param p) const;
+  // The bounds set_param enforces now (the current optimiser's for its keys).
+  void param_bounds(bnn_param p, double* lo, double* hi) const;
 
   // Checkpoints (io/checkpoint.cpp).
   std::vector<uint8_t> save_bytes() const;
@@ -131,8 +133,6 @@ class Model {
   std::vector<float> std_input_;
 };
 
-const char* param_name(bnn_param p);
-void param_bounds(bnn_param p, double* lo, double* hi);
 
 
 }  // namespace bnn

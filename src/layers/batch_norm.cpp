@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "kernels/thread_pool.h"
+#include "core/param_table.h"
 #include "layers/layers.h"
 
 namespace bnn {
@@ -33,7 +34,8 @@ class BatchNorm : public Layer {
     r.allow_only({"type", "momentum", "epsilon", "center", "scale"});
     in_ = out_ = a.input;
     c_ = in_.dims.back();
-    momentum_ = static_cast<float>(r.number("momentum", 0.99, 0.0, 1.0));
+    momentum_ = static_cast<float>(r.number("momentum", 0.99, param_lo(BNN_PARAM_BATCH_NORM_MOMENTUM),
+                                                   param_hi(BNN_PARAM_BATCH_NORM_MOMENTUM)));
     epsilon_ = static_cast<float>(r.number("epsilon", 1e-3, 1e-12, 1.0));
     center_ = r.boolean("center", true);
     scale_ = r.boolean("scale", true);

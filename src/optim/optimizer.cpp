@@ -8,10 +8,24 @@
 
 namespace bnn {
 
-static const char* kOptNames[] = {"sgd",      "momentum", "nesterov", "adagrad",
-                                  "adadelta", "rmsprop",  "adam",     "bop"};
+const char* OptimizerConfig::type_name() const { return kOptimizerNames[static_cast<int>(type)]; }
 
-const char* OptimizerConfig::type_name() const { return kOptNames[static_cast<int>(type)]; }
+float* OptimizerConfig::slot(const char* key) {
+  struct Slot {
+    const char* key;
+    float OptimizerConfig::*member;
+  };
+  static constexpr Slot kSlots[] = {
+      {"learning_rate", &OptimizerConfig::learning_rate}, {"momentum", &OptimizerConfig::momentum},
+      {"beta1", &OptimizerConfig::beta1},                 {"beta2", &OptimizerConfig::beta2},
+      {"epsilon", &OptimizerConfig::epsilon},             {"rho", &OptimizerConfig::rho},
+      {"initial_accumulator", &OptimizerConfig::initial_accumulator},
+      {"weight_decay", &OptimizerConfig::weight_decay},   {"threshold", &OptimizerConfig::threshold},
+      {"gamma", &OptimizerConfig::gamma}};
+  for (const Slot& s : kSlots)
+    if (std::strcmp(s.key, key) == 0) return &(this->*s.member);
+  fail(BNN_STATUS_INTERNAL, std::string("optimiser key without a field: ") + key);
+}
 
 OptimizerConfig OptimizerConfig::from_json(const JsonReader& r) {
   r.expect_object();
@@ -19,97 +33,42 @@ OptimizerConfig OptimizerConfig::from_json(const JsonReader& r) {
   OptimizerConfig c;
   c.type = static_cast<OptType>(r.choice(
       "type", {"sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "adam", "bop"}, 6));
-  auto lr = [&](double def) {
-    return static_cast<float>(r.number("learning_rate", def, 0.0, 1e3));
-  };
-  c.weight_decay = static_cast<float>(r.number("weight_decay", 0.0, 0.0, 1e3));
-  switch (c.type) {
-    case OptType::sgd:
-      r.allow_only({"type", "learning_rate", "weight_decay"});
-      c.learning_rate = lr(0.01);
-      break;
-    case OptType::momentum:
-    case OptType::nesterov:
-      r.allow_only({"type", "learning_rate", "momentum", "weight_decay"});
-      c.learning_rate = lr(0.01);
-      c.momentum = static_cast<float>(r.number("momentum", 0.9, 0.0, 1.0));
-      break;
-    case OptType::adagrad:
-      r.allow_only({"type", "learning_rate", "epsilon", "initial_accumulator", "weight_decay"});
-      c.learning_rate = lr(0.01);
-      c.epsilon = static_cast<float>(r.number("epsilon", 1e-10, 0.0, 1.0));
-      c.initial_accumulator = static_cast<float>(r.number("initial_accumulator", 0.0, 0.0, 1e6));
-      break;
-    case OptType::adadelta:
-      r.allow_only({"type", "learning_rate", "rho", "epsilon", "weight_decay"});
-      c.learning_rate = lr(1.0);
-      c.rho = static_cast<float>(r.number("rho", 0.9, 0.0, 1.0));
-      c.epsilon = static_cast<float>(r.number("epsilon", 1e-6, 1e-30, 1.0));
-      break;
-    case OptType::rmsprop:
-      r.allow_only({"type", "learning_rate", "rho", "epsilon", "weight_decay"});
-      c.learning_rate = lr(0.01);
-      c.rho = static_cast<float>(r.number("rho", 0.99, 0.0, 1.0));
-      c.epsilon = static_cast<float>(r.number("epsilon", 1e-8, 1e-30, 1.0));
-      break;
-    case OptType::adam:
-      r.allow_only({"type", "learning_rate", "beta1", "beta2", "epsilon", "weight_decay"});
-      c.learning_rate = lr(0.001);
-      c.beta1 = static_cast<float>(r.number("beta1", 0.9, 0.0, 0.999999));
-      c.beta2 = static_cast<float>(r.number("beta2", 0.999, 0.0, 0.9999999));
-      c.epsilon = static_cast<float>(r.number("epsilon", 1e-8, 1e-30, 1.0));
-      break;
-    case OptType::bop: {
-      r.allow_only({"type", "threshold", "gamma", "fallback", "weight_decay"});
-      c.threshold = static_cast<float>(r.number("threshold", 1e-8, 0.0, 1e3));
-      c.gamma = static_cast<float>(r.number("gamma", 1e-4, 0.0, 1.0));
-      OptimizerConfig fb;
-      if (r.has("fallback")) {
-        fb = from_json(r.at("fallback"));
-        if (fb.type == OptType::bop)
-          r.error(BNN_STATUS_INVALID_ARGUMENT, "fallback.type", "bop cannot be its own fallback");
-      }
-      c.fallback = std::make_shared<OptimizerConfig>(fb);
-      c.learning_rate = fb.learning_rate;
-      break;
+  static_assert(kOptimizerCount == 8, "the type names above are kOptimizerNames");
+  // Every key of this type comes from the parameter table (core/param_table.cpp): the allowed
+  // keys, their defaults and their bounds.
+  size_t n = 0;
+  const OptimizerKey* keys = optimizer_keys(&n);
+  for (auto it = r.raw().begin(); it != r.raw().end(); ++it) {
+    if (it.key() == "type" || (c.type == OptType::bop && it.key() == "fallback")) continue;
+    const OptimizerKey* k = find_optimizer_key(c.type, it.key().c_str());
+    if (!k || !k->in_json)
+      r.error(BNN_STATUS_INVALID_ARGUMENT, it.key(),
+              std::string("unknown key (not a parameter of the ") + c.type_name() + " optimiser)");
+  }
+  for (size_t i = 0; i < n; ++i)
+    if (keys[i].type == c.type && keys[i].in_json)
+      *c.slot(keys[i].key) = static_cast<float>(r.number(keys[i].key, keys[i].def, keys[i].lo, keys[i].hi));
+  if (c.type == OptType::bop) {
+    OptimizerConfig fb;
+    if (r.has("fallback")) {
+      fb = from_json(r.at("fallback"));
+      if (fb.type == OptType::bop)
+        r.error(BNN_STATUS_INVALID_ARGUMENT, "fallback.type", "bop cannot be its own fallback");
     }
+    c.fallback = std::make_shared<OptimizerConfig>(fb);
+    c.learning_rate = fb.learning_rate;
   }
   return c;
 }
 
 json OptimizerConfig::to_json() const {
   json j = {{"type", type_name()}};
-  switch (type) {
-    case OptType::sgd: j["learning_rate"] = learning_rate; break;
-    case OptType::momentum:
-    case OptType::nesterov:
-      j["learning_rate"] = learning_rate;
-      j["momentum"] = momentum;
-      break;
-    case OptType::adagrad:
-      j["learning_rate"] = learning_rate;
-      j["epsilon"] = epsilon;
-      j["initial_accumulator"] = initial_accumulator;
-      break;
-    case OptType::adadelta:
-    case OptType::rmsprop:
-      j["learning_rate"] = learning_rate;
-      j["rho"] = rho;
-      j["epsilon"] = epsilon;
-      break;
-    case OptType::adam:
-      j["learning_rate"] = learning_rate;
-      j["beta1"] = beta1;
-      j["beta2"] = beta2;
-      j["epsilon"] = epsilon;
-      break;
-    case OptType::bop:
-      j["threshold"] = threshold;
-      j["gamma"] = gamma;
-      j["fallback"] = fallback->to_json();
-      break;
-  }
-  j["weight_decay"] = weight_decay;
+  size_t n = 0;
+  const OptimizerKey* keys = optimizer_keys(&n);
+  auto& self = const_cast<OptimizerConfig&>(*this);
+  for (size_t i = 0; i < n; ++i)
+    if (keys[i].type == type && keys[i].in_json) j[keys[i].key] = *self.slot(keys[i].key);
+  if (type == OptType::bop) j["fallback"] = fallback->to_json();
   return j;
 }
 

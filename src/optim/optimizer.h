@@ -11,11 +11,11 @@
 #include <vector>
 
 #include "core/json_reader.h"
+#include "core/param_table.h"
 #include "layers/layer.h"
 
 namespace bnn {
 
-enum class OptType { sgd, momentum, nesterov, adagrad, adadelta, rmsprop, adam, bop };
 
 struct OptimizerConfig {
   OptType type = OptType::adam;
@@ -32,6 +32,8 @@ struct OptimizerConfig {
   static OptimizerConfig from_json(const JsonReader& r);
   json to_json() const;
   const char* type_name() const;
+  // The field of an optimiser key of the parameter table ("learning_rate" -> &learning_rate).
+  float* slot(const char* key);
 };
 
 struct ParamSlot {

@@ -1,4 +1,5 @@
 #include "quant/quantizer.h"
+#include "core/param_table.h"
 
 #include <cmath>
 
@@ -27,8 +28,8 @@ Quantizer Quantizer::from_json(const JsonReader& r) {
   if (!r.has("type")) r.error(BNN_STATUS_INVALID_ARGUMENT, "type", "required key is missing");
   r.choice("type", {"sign"}, 0);
   if (r.has("ste")) q.ste = parse_ste_name(r, r.raw().at("ste"), "ste");
-  q.clip = static_cast<float>(r.number("clip", 1.0, 1e-6, 1e6));
-  q.beta = static_cast<float>(r.number("beta", 5.0, 1e-3, 1e3));
+  q.clip = static_cast<float>(r.number("clip", 1.0, param_lo(BNN_PARAM_STE_CLIP), param_hi(BNN_PARAM_STE_CLIP)));
+  q.beta = static_cast<float>(r.number("beta", 5.0, param_lo(BNN_PARAM_STE_BETA), param_hi(BNN_PARAM_STE_BETA)));
   return q;
 }
 
@@ -41,8 +42,8 @@ void Quantizer::patch_ste(const JsonReader& r) {
   if (r.has("type") && r.has("ste")) r.error(BNN_STATUS_INVALID_ARGUMENT, "ste", "give either type or ste");
   if (r.has("type")) ste = parse_ste_name(r, r.raw().at("type"), "type");
   if (r.has("ste")) ste = parse_ste_name(r, r.raw().at("ste"), "ste");
-  clip = static_cast<float>(r.number("clip", clip, 1e-6, 1e6));
-  beta = static_cast<float>(r.number("beta", beta, 1e-3, 1e3));
+  clip = static_cast<float>(r.number("clip", clip, param_lo(BNN_PARAM_STE_CLIP), param_hi(BNN_PARAM_STE_CLIP)));
+  beta = static_cast<float>(r.number("beta", beta, param_lo(BNN_PARAM_STE_BETA), param_hi(BNN_PARAM_STE_BETA)));
 }
 
 json Quantizer::to_json() const {
