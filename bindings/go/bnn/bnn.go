@@ -58,6 +58,9 @@ static int bnng_set_num_threads(int n, char* err, size_t cap) {
 static int bnng_param_bounds(int p, double* lo, double* hi, char* err, size_t cap) {
 	return bnng_global(bnn_param_bounds((bnn_param)p, lo, hi), err, cap);
 }
+static int bnng_model_param_bounds(bnn_model* m, int p, double* lo, double* hi, char* err, size_t cap) {
+	return bnng_model(m, bnn_model_param_bounds(m, (bnn_param)p, lo, hi), err, cap);
+}
 
 static int bnng_train_step(bnn_model* m, const float* x, const int32_t* y, size_t batch, float* loss,
                            char* err, size_t cap) {
@@ -654,6 +657,20 @@ func (m *Model) Param(p Param) (float32, error) {
 	var msg errBuf
 	st := C.bnng_get_param_f32(m.p, C.int(p), &v, msg.ptr(), errCap)
 	return float32(v), result(op, st, &msg)
+}
+
+// ParamBounds returns the bounds the setters enforce for p on this model now (its current
+// optimiser's for an optimiser parameter; the package-level ParamBounds gives the widest).
+func (m *Model) ParamBounds(p Param) (lo, hi float64, err error) {
+	const op = "ParamBounds"
+	if err := m.lock(op); err != nil {
+		return 0, 0, err
+	}
+	defer m.mu.Unlock()
+	var clo, chi C.double
+	var msg errBuf
+	st := C.bnng_model_param_bounds(m.p, C.int(p), &clo, &chi, msg.ptr(), errCap)
+	return float64(clo), float64(chi), result(op, st, &msg)
 }
 
 // SetParamInt sets an integer parameter (ParamKernelSte with an Ste value, ...).

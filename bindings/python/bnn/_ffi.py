@@ -88,6 +88,7 @@ PROTOTYPES: Dict[str, Tuple[Any, List[Any]]] = {
     "bnn_model_set_tensor": (STATUS, [HANDLE, c_size_t, _F, c_size_t]),
     # typed parameters
     "bnn_param_bounds": (STATUS, [PARAM, POINTER(c_double), POINTER(c_double)]),
+    "bnn_model_param_bounds": (STATUS, [HANDLE, PARAM, POINTER(c_double), POINTER(c_double)]),
     "bnn_param_name": (c_char_p, [PARAM]),
     "bnn_model_set_param_f32": (STATUS, [HANDLE, PARAM, c_float]),
     "bnn_model_get_param_f32": (STATUS, [HANDLE, PARAM, _F]),

@@ -488,6 +488,15 @@ class Model:
         self._check(_ffi.lib().bnn_model_set_param_f32(self._h(op), int(_param(p)),
                                                        float(value)), op)
 
+    def param_bounds(self, p: ParamLike) -> Tuple[float, float]:
+        """The bounds the setters enforce for p on this model now (its current optimiser's for
+        an optimiser parameter; the module-level param_bounds gives the widest)."""
+        op = "Model.param_bounds"
+        lo, hi = ctypes.c_double(), ctypes.c_double()
+        self._check(_ffi.lib().bnn_model_param_bounds(self._h(op), int(_param(p)),
+                                                      ctypes.byref(lo), ctypes.byref(hi)), op)
+        return lo.value, hi.value
+
     def get_param_f32(self, p: ParamLike) -> float:
         """bnn_model_get_param_f32."""
         op = "Model.get_param_f32"

@@ -160,6 +160,15 @@ def test_typed_params_and_bounds(model):
         model.set_param("no_such_param", 1.0)
     with pytest.raises(TypeError):
         model.set_param(bnn.Param.KERNEL_STE, 0.5)
+    # The widest bounds (AdaGrad allows epsilon 0) and the model's own (Adam divides by it).
+    assert bnn.param_bounds(bnn.Param.EPSILON)[0] == 0.0
+    assert model.param_bounds(bnn.Param.EPSILON) == (1e-30, 1.0)
+    with pytest.raises(bnn.BnnError) as e:
+        model.param_bounds(bnn.Param.MOMENTUM)
+    assert e.value.code == "UNSUPPORTED"
+    with pytest.raises(bnn.BnnError) as e:
+        model.get_param_i32(bnn.Param.LEARNING_RATE)  # typed getters read their own type only
+    assert e.value.code == "INVALID_ARGUMENT"
 
 
 def test_tensors_by_name(model, data):

@@ -531,6 +531,15 @@ impl Model {
         self.check(status)
     }
 
+    /// The bounds the setters enforce for `p` on this model now (its current optimiser's for an
+    /// optimiser parameter; [`param_bounds`] gives the widest over every optimiser).
+    pub fn param_bounds(&self, p: Param) -> Result<(f64, f64)> {
+        let (mut lo, mut hi) = (0.0f64, 0.0f64);
+        // SAFETY: live handle, valid out-pointers.
+        let status = unsafe { sys::bnn_model_param_bounds(self.ptr(), p as i32, &mut lo, &mut hi) };
+        self.check(status).map(|_| (lo, hi))
+    }
+
     /// Reads a real-valued parameter.
     pub fn get_param(&self, p: Param) -> Result<f32> {
         let mut value = 0.0f32;

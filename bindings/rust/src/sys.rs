@@ -150,6 +150,12 @@ extern "C" {
     ) -> bnn_status;
 
     pub fn bnn_param_bounds(p: bnn_param, lo: *mut f64, hi: *mut f64) -> bnn_status;
+    pub fn bnn_model_param_bounds(
+        m: *const bnn_model,
+        p: bnn_param,
+        lo: *mut f64,
+        hi: *mut f64,
+    ) -> bnn_status;
     pub fn bnn_param_name(p: bnn_param) -> *const c_char;
     pub fn bnn_model_set_param_f32(m: *mut bnn_model, p: bnn_param, value: f32) -> bnn_status;
     pub fn bnn_model_get_param_f32(
