@@ -66,7 +66,7 @@ size_t weight_update(const UpdateParams& p, size_t rows, size_t cols, const floa
                      const float* g, const float* s0, const float* s1, float* out_w,
                      float* out_s0, float* out_s1, uint64_t* signs, bool* finite);
 
-// Process-wide ISA selection (names as in bnn.h). Returns false if unknown/unsupported.
+// Process-wide ISA selection (names as in bnn.h): ok, or why the name was refused.
 enum class IsaStatus { ok, unknown, unsupported };
 IsaStatus set_isa(const char* name);
 const char* get_isa();

@@ -20,7 +20,7 @@ void Recipe::validate(const JsonReader& r) {
   if (mb > 0 && bs % mb != 0)
     r.error(BNN_STATUS_INVALID_ARGUMENT, "micro_batch",
             "must divide batch_size (" + std::to_string(bs) + "), got " + std::to_string(mb));
-  // Exact micro-batch reduction (CONTRACT.md "Scale-out") is not implemented yet: refuse the key
+  // Exact micro-batch reduction (docs/DISTRIBUTED.md) is not implemented yet: refuse the key
   // rather than accept it as a silent no-op (docs/DISTRIBUTED.md).
   if (mb > 0)
     r.error(BNN_STATUS_UNSUPPORTED, "micro_batch",

@@ -9,7 +9,9 @@ set(_bnn_header_flags -Wall -Wextra -pedantic -Werror -I${PROJECT_SOURCE_DIR}/in
 set(_bnn_header_compilers "${CMAKE_C_COMPILER}|${CMAKE_CXX_COMPILER}")
 find_program(BNN_CLANG clang)
 find_program(BNN_CLANGXX clang++)
-if(BNN_CLANG AND BNN_CLANGXX)
+# clang too, unless it already is the project's compiler (one test per compiler name).
+get_filename_component(_bnn_cc_name "${CMAKE_C_COMPILER}" NAME)
+if(BNN_CLANG AND BNN_CLANGXX AND NOT _bnn_cc_name MATCHES "^clang")
   list(APPEND _bnn_header_compilers "${BNN_CLANG}|${BNN_CLANGXX}")
 endif()
 foreach(_pair IN LISTS _bnn_header_compilers)

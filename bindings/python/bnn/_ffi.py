@@ -4,7 +4,7 @@ PROTOTYPES is plain data (no library is loaded when this module is imported), so
 tests/bindings/check_coverage.py can compare it with the header: every function of bnn.h must be
 here with the same argument and result types, or in that script's exclusion list with a reason.
 
-Discovery order (CONTRACT.md "Python"): the environment variable BNN_LIBRARY (a path to
+Discovery order: the environment variable BNN_LIBRARY (a path to
 libbnn.so), else ``pkg-config --variable=libdir bnn``, else the system's loader
 (``ctypes.util.find_library("bnn")``, then ``libbnn.so.<major>``).
 """

@@ -1,6 +1,6 @@
 // Binary GEMM, AVX-512 with VPOPCNTDQ (Ice Lake, Zen 4): one vpopcntq counts 8 words.
-// Tile 4 rows x 32 columns = 16 zmm accumulators; per packed word 4 loads, 4 broadcasts and
-// 16 xor + popcount + add.
+// Tile 6 rows x 32 columns = 24 zmm accumulators; per packed word 4 loads, 6 broadcasts and
+// 24 xor + popcount + add.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
