@@ -99,6 +99,39 @@ else
   ko "batch 101 over 2 ranks: unclear failure: $(tail -3 "$WORK/bad.log")"
 fi
 
+# Exact reduction (training.micro_batch): -np 1 (no mpirun), -np 2 and -np 4 end with identical
+# tensors (every tensor of last.bnn, read back through the Python package).
+"$PY" - "$WORK" <<'PY'
+import json, sys
+w = sys.argv[1]
+d = json.load(open(f"{w}/m.json"))
+d["training"].update({"epochs": 2, "train_subset": 1200, "micro_batch": 25})
+json.dump(d, open(f"{w}/exact.json", "w"))
+PY
+"$BNN" train "$WORK/exact.json" --out "$WORK/ex1" "${COMMON[@]}" > "$WORK/ex1.log" 2>&1 \
+  && ok "micro_batch: bnn train (1 process)" || ko "micro_batch, 1 process: $(tail -3 "$WORK/ex1.log")"
+for n in 2 4; do
+  mpirun --allow-run-as-root --oversubscribe -np $n "$BNN" train "$WORK/exact.json" --out "$WORK/ex$n" \
+    "${COMMON[@]}" > "$WORK/ex$n.log" 2>&1 \
+    && ok "micro_batch: mpirun -np $n bnn train" || ko "micro_batch, -np $n: $(tail -5 "$WORK/ex$n.log")"
+done
+if [ -n "$SO" ]; then
+  BNN_LIBRARY="$SO" PYTHONPATH="$ROOT/bindings/python" "$PY" - "$WORK" <<'PY' \
+    && ok "micro_batch: -np 1, 2 and 4 end with identical tensors" || ko "micro_batch: the tensors differ across process counts"
+import sys
+import numpy as np
+import bnn
+w = sys.argv[1]
+models = {n: bnn.Model.load(f"{w}/ex{n}/last.bnn") for n in (1, 2, 4)}
+names = list(models[1].tensors.keys())
+same = all(np.array_equal(models[1].tensors[k], models[n].tensors[k]) for n in (2, 4) for k in names)
+print(f"  {len(names)} tensors compared: {'identical' if same else 'DIFFERENT'}")
+sys.exit(0 if same and names else 1)
+PY
+else
+  ko "micro_batch: no libbnn.so in $BUILD to read the checkpoints with"
+fi
+
 # mpirun -np 2 bnn sweep: four runs, two per rank, then a plain rerun finds all four finished.
 "$PY" - "$WORK" <<'PY'
 import json, sys

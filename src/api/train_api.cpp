@@ -300,6 +300,8 @@ bnn_status bnn_trainer_set_communicator(bnn_trainer* t, const bnn_communicator* 
     bnn_communicator* cp = &tt.comm;
     g.sum_f64 = [cp, check](double* d, size_t n) { check(cp->allreduce_f64(cp->user, d, n), "allreduce_f64"); };
     g.sum_f32 = [cp, check](float* d, size_t n) { check(cp->allreduce_f32(cp->user, d, n), "allreduce_f32"); };
+    g.sum_i64 = [cp, check](int64_t* d, size_t n) { check(cp->allreduce_i64(cp->user, d, n, 0), "allreduce_i64"); };
+    g.max_i64 = [cp, check](int64_t* d, size_t n) { check(cp->allreduce_i64(cp->user, d, n, 1), "allreduce_i64"); };
     try {
       tr.set_group(std::move(g));  // SHAPE_MISMATCH: the same verdict on every rank
       // The initial state from rank 0 (every tensor: parameters and batch-norm statistics).

@@ -290,6 +290,18 @@ float Model::train_step(const float* x, const int32_t* labels, size_t batch) {
   check_labels(labels, batch);
   check_memory(batch);
   x = prepared_input(x, batch);
+  const double loss = backward_pass(x, labels, batch);
+  const size_t correct = count_correct(acts_.back().data(), labels, batch, output_size());
+  // Data-parallel training (a trainer with a communicator) reduces the gradients here, before
+  // any update is staged: a failing reduction leaves the model as it was.
+  double reduced_loss = loss;
+  if (gradient_hook_) gradient_hook_(*this, &reduced_loss);
+  apply_update();
+  last_accuracy_ = static_cast<float>(static_cast<double>(correct) / batch);
+  return static_cast<float>(reduced_loss);
+}
+
+double Model::backward_pass(const float* x, const int32_t* labels, size_t batch) {
   forward(x, batch, true);
   const size_t classes = output_size();
   grads_.resize(layers_.size());
@@ -305,15 +317,15 @@ float Model::train_step(const float* x, const int32_t* labels, size_t batch) {
       dx = grads_[i - 1].data();
     }
     l.backward(i ? acts_[i - 1].data() : x, acts_[i].data(), grads_[i].data(), dx, batch);
-    // Parameter gradients are checked by the staged update below (a NaN/Inf gradient makes a
+    // Parameter gradients are checked by the staged update (a NaN/Inf gradient makes a
     // non-finite new value); the input gradient is checked here to name the layer.
     if (dx && !all_finite(dx, grads_[i - 1].size()))
       fail(BNN_STATUS_NUMERIC, layer_label(i, l) + " produced NaN or Inf gradients");
   }
-  // Data-parallel training (a trainer with a communicator) reduces the gradients here, before
-  // any update is staged: a failing reduction leaves the model as it was.
-  double reduced_loss = loss;
-  if (gradient_hook_) gradient_hook_(*this, &reduced_loss);
+  return loss;
+}
+
+void Model::apply_update() {
   // Stage every update (new weights, clipped, and state in shadow buffers), then swap them in.
   // Nothing visible has changed until the commit loop.
   auto lr_mult = [&](const Tensor* t) {
@@ -341,9 +353,6 @@ float Model::train_step(const float* x, const int32_t* labels, size_t batch) {
   }
   layer_flips_ = flips;
   ++steps_;
-  last_accuracy_ = static_cast<float>(
-      static_cast<double>(count_correct(acts_.back().data(), labels, batch, classes)) / batch);
-  return static_cast<float>(reduced_loss);
 }
 
 float Model::clip_bound(const Tensor& t) const {

@@ -48,6 +48,20 @@ class Model {
 
   // One optimisation step; returns the mean loss. Throws and leaves the model unchanged on error.
   float train_step(const float* x, const int32_t* labels, size_t batch);
+
+  // Exact micro-batched step (training.micro_batch, src/core/exact_step.cpp): `micro_count`
+  // micro-batches of the global batch (`sizes` samples each, in order) of which this process
+  // holds [first, first + count) (x, labels: their samples, consecutively). Each runs forward and
+  // backward on its own (batch norm with its own statistics: "ghost batch norm"); gradients,
+  // loss and batch statistics, weighted by their sample counts, are summed in fixed point on a
+  // grid agreed by a max-reduction, so the result has the same bits however the micro-batches
+  // are spread over processes. reduce null: one process. Returns the global batch's mean loss.
+  struct ExactReduce {
+    std::function<void(int64_t*, size_t)> sum;  // in place, over every process
+    std::function<void(int64_t*, size_t)> max;
+  };
+  float train_step_exact(const float* x, const int32_t* labels, const std::vector<size_t>& sizes,
+                         size_t first, size_t count, const ExactReduce* reduce);
   void predict(const float* x, size_t batch, float* logits);
   void evaluate(const float* x, const int32_t* labels, size_t n, float* loss, float* accuracy);
   void configure(const RecipePatch& p);
@@ -105,6 +119,13 @@ class Model {
   // x, standardised into std_input_ when the model standardises its inputs.
   const float* prepared_input(const float* x, size_t batch);
   void forward(const float* x, size_t batch, bool training);
+  // Forward (training mode), loss and backward on prepared inputs: parameter gradients in
+  // t->grad, batch-norm statistics pending. Returns the batch's mean loss. Changes nothing
+  // visible.
+  double backward_pass(const float* x, const int32_t* labels, size_t batch);
+  // The staged, all-or-nothing optimiser update from the gradients in t->grad, then the
+  // layers' pending state; counts flips and the step.
+  void apply_update();
   std::vector<Tensor*> trainable() const;
   // Weight clipping bound of a tensor after each update (infinity: none).
   float clip_bound(const Tensor& t) const;

@@ -149,6 +149,8 @@ class BatchNorm : public Layer {
     });
   }
 
+  std::vector<std::vector<float>*> batch_statistics() override { return {&batch_mean_, &batch_var_}; }
+
   void commit_state() override {
     if (!pending_) return;
     for (size_t c = 0; c < c_; ++c) {

@@ -74,6 +74,10 @@ class Layer {
                         size_t batch) = 0;
   // Deferred state (batch-norm running statistics) from the last training forward.
   virtual void commit_state() {}
+  // The batch statistics that commit_state() folds into the running ones (batch norm: the
+  // batch mean and variance per channel), so that an exact micro-batched step can replace them
+  // by their average over micro-batches before committing. Empty for other layers.
+  virtual std::vector<std::vector<float>*> batch_statistics() { return {}; }
 
   std::vector<Tensor*> tensors() {
     std::vector<Tensor*> t;

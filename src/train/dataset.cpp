@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 #include "core/error.h"
 #include "io/idx.h"
@@ -14,9 +15,13 @@ std::shared_ptr<const Dataset> Dataset::from_arrays(const float* x, const int32_
   if (labels == nullptr) fail(BNN_STATUS_INVALID_ARGUMENT, "labels is NULL");
   if (n == 0) fail(BNN_STATUS_INVALID_ARGUMENT, "a dataset needs at least one sample (n is 0)");
   if (sample_size == 0) fail(BNN_STATUS_INVALID_ARGUMENT, "sample_size is 0");
-  if (n > (size_t{1} << 31)) fail(BNN_STATUS_OUT_OF_RANGE, "more than 2^31 samples");
-  if (sample_size > (size_t{1} << 26)) fail(BNN_STATUS_OUT_OF_RANGE, "more than 2^26 floats per sample");
-  if (n * sample_size > (size_t{1} << 34)) fail(BNN_STATUS_OUT_OF_MEMORY, "more than 2^34 floats");
+  // In 64 bits: on wasm32 size_t would wrap.
+  if (uint64_t{n} > (uint64_t{1} << 31)) fail(BNN_STATUS_OUT_OF_RANGE, "more than 2^31 samples");
+  if (uint64_t{sample_size} > (uint64_t{1} << 26))
+    fail(BNN_STATUS_OUT_OF_RANGE, "more than 2^26 floats per sample");
+  const uint64_t floats = uint64_t{n} * sample_size;
+  if (floats > (uint64_t{1} << 34) || floats * sizeof(float) > SIZE_MAX)
+    fail(BNN_STATUS_OUT_OF_MEMORY, "more than 2^34 floats, or more than this build can address");
   for (size_t i = 0; i < n; ++i)
     if (labels[i] < 0)
       fail(BNN_STATUS_OUT_OF_RANGE, "labels[" + std::to_string(i) + "] = " +

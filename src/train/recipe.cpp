@@ -20,11 +20,6 @@ void Recipe::validate(const JsonReader& r) {
   if (mb > 0 && bs % mb != 0)
     r.error(BNN_STATUS_INVALID_ARGUMENT, "micro_batch",
             "must divide batch_size (" + std::to_string(bs) + "), got " + std::to_string(mb));
-  // Exact micro-batch reduction (docs/DISTRIBUTED.md) is not implemented yet: refuse the key
-  // rather than accept it as a silent no-op (docs/DISTRIBUTED.md).
-  if (mb > 0)
-    r.error(BNN_STATUS_UNSUPPORTED, "micro_batch",
-            "exact micro-batch reduction is not implemented yet: leave micro_batch at 0 (off)");
   r.number("validation_split", 0.1, 0.0, 0.9);
   r.integer("pretrain_full_precision_epochs", 0, 0, 100000);
   r.integer("checkpoint_every_steps", 0, 0, int64_t{1} << 40);

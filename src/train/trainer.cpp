@@ -134,11 +134,26 @@ void Trainer::set_group(Group g) {
   if (stepped_)
     fail(BNN_STATUS_INVALID_STATE, "the trainer has already taken steps: join a group before the first");
   const size_t n = static_cast<size_t>(g.size), bs = static_cast<size_t>(recipe_.batch_size);
+  const size_t last = train_.count % bs, micro = static_cast<size_t>(recipe_.micro_batch);
+  if (micro > 0) {
+    // Exact mode: every rank needs at least one micro-batch of every batch (the last included).
+    for (size_t b : {bs, last}) {
+      const size_t k = (b + micro - 1) / micro;
+      if (b != 0 && k < n)
+        fail(BNN_STATUS_SHAPE_MISMATCH,
+             "a batch of " + std::to_string(b) + " samples makes " + std::to_string(k) +
+                 " micro-batches of training.micro_batch " + std::to_string(micro) + ", fewer than the " +
+                 std::to_string(n) + " ranks: use fewer ranks or a smaller micro_batch");
+    }
+    if (g.size > 1 && (!g.sum_i64 || !g.max_i64))
+      fail(BNN_STATUS_INVALID_ARGUMENT, "a data-parallel group needs its integer sums");
+    group_ = std::move(g);
+    return;
+  }
   if (bs % n != 0)
     fail(BNN_STATUS_SHAPE_MISMATCH, "training.batch_size " + std::to_string(bs) +
                                         " does not divide over " + std::to_string(n) +
                                         " ranks: choose a batch size that is a multiple of the rank count");
-  const size_t last = train_.count % bs;
   if (last != 0 && last < n)
     fail(BNN_STATUS_SHAPE_MISMATCH, "the last batch of an epoch holds " + std::to_string(last) +
                                         " training samples, fewer than the " + std::to_string(n) +
@@ -221,6 +236,15 @@ const json& Trainer::run_epoch() {
   // Data parallel: the hook turns this rank's gradients and loss (means over its share) into the
   // global batch's means; it lives only while this function runs (the model is borrowed).
   const bool parallel = group_.size > 1;
+  // training.micro_batch: the exact step (core/exact_step.cpp) reduces by itself.
+  const size_t micro = static_cast<size_t>(recipe_.micro_batch);
+  const bool exact = micro > 0;
+  Model::ExactReduce exact_reduce;
+  if (exact && parallel) {
+    exact_reduce.sum = group_.sum_i64;
+    exact_reduce.max = group_.max_i64;
+  }
+  std::vector<size_t> sizes;
   size_t share = 0, global = 0;
   struct HookReset {
     Model& m;
@@ -228,8 +252,8 @@ const json& Trainer::run_epoch() {
     ~HookReset() {
       if (on) m.set_gradient_hook(nullptr);
     }
-  } hook_reset{model_, parallel};
-  if (parallel)
+  } hook_reset{model_, parallel && !exact};
+  if (parallel && !exact)
     model_.set_gradient_hook([this, &share, &global](Model& m, double* loss) {
       const float w = static_cast<float>(static_cast<double>(share) / static_cast<double>(global));
       size_t total = 0;
@@ -252,9 +276,22 @@ const json& Trainer::run_epoch() {
   for (; prog_.batch < batches;) {
     const auto t0 = Clock::now();
     const size_t b0 = prog_.batch * bs, nb = std::min(bs, train_.count - b0);
-    // This rank's contiguous share of the global batch (all of it in one process).
-    const size_t lo = nb * static_cast<size_t>(group_.rank) / static_cast<size_t>(group_.size);
-    const size_t hi = nb * static_cast<size_t>(group_.rank + 1) / static_cast<size_t>(group_.size);
+    // This rank's contiguous share of the global batch (all of it in one process). Exact mode:
+    // micro-batches of `micro` samples (the last may be shorter); this rank takes the
+    // contiguous run [k*rank/size, k*(rank+1)/size) of the k micro-batches.
+    size_t lo = nb * static_cast<size_t>(group_.rank) / static_cast<size_t>(group_.size);
+    size_t hi = nb * static_cast<size_t>(group_.rank + 1) / static_cast<size_t>(group_.size);
+    size_t mfirst = 0, mcount = 0;
+    if (exact) {
+      const size_t k = (nb + micro - 1) / micro;
+      sizes.assign(k, micro);
+      sizes.back() = nb - (k - 1) * micro;
+      mfirst = k * static_cast<size_t>(group_.rank) / static_cast<size_t>(group_.size);
+      const size_t mend = k * static_cast<size_t>(group_.rank + 1) / static_cast<size_t>(group_.size);
+      mcount = mend - mfirst;
+      lo = std::min(nb, mfirst * micro);
+      hi = std::min(nb, mend * micro);
+    }
     for (size_t i = lo; i < hi; ++i) {
       const uint32_t s = order_[b0 + i];
       std::copy_n(train_.x() + size_t{s} * dim, dim, &xb_[(i - lo) * dim]);
@@ -263,9 +300,13 @@ const json& Trainer::run_epoch() {
     share = hi - lo;
     global = nb;
     stepped_ = true;
-    const float loss = model_.train_step(xb_.data(), yb_.data(), share);
-    double correct = static_cast<double>(model_.last_step_accuracy()) * static_cast<double>(share);
-    if (parallel) {
+    const float loss = exact ? model_.train_step_exact(xb_.data(), yb_.data(), sizes, mfirst, mcount,
+                                                       parallel ? &exact_reduce : nullptr)
+                             : model_.train_step(xb_.data(), yb_.data(), share);
+    // Exact mode: the loss and accuracy are the global batch's already.
+    double correct = exact ? std::round(static_cast<double>(model_.last_step_accuracy()) * nb)
+                           : static_cast<double>(model_.last_step_accuracy()) * static_cast<double>(share);
+    if (parallel && !exact) {
       group_.sum_f64(&correct, 1);
       correct = std::round(correct);
       // Batch-norm running statistics (the non-trainable tensors) moved with each rank's own

@@ -80,6 +80,7 @@ class Trainer {
     int rank = 0, size = 1;
     std::function<void(double*, size_t)> sum_f64;
     std::function<void(float*, size_t)> sum_f32;
+    std::function<void(int64_t*, size_t)> sum_i64, max_i64;  // exact mode (micro_batch)
   };
   // Before the first step; SHAPE_MISMATCH when a batch would leave a rank without samples.
   void set_group(Group g);

@@ -250,4 +250,60 @@ TEST(DataParallel, AFailingReductionFailsTheStepWithIoAndLeavesTheModel) {
   }
 }
 
+// training.micro_batch: the exact reduction gives the same bits for every process count, and the
+// same as the plain one-process trainer (no communicator).
+TEST(DataParallel, ExactMicroBatchesGiveTheSameBitsForOneTwoAndFourRanks) {
+  auto doc = [](int) {
+    json d = model_doc(32);
+    d["training"]["micro_batch"] = 4;  // 8 micro-batches a batch; the last batch (16) has 4
+    return d;
+  };
+  // The trainer without a communicator.
+  ModelPtr solo = make_model(doc(0).dump());
+  bnn_dataset* train = dataset(300, 1);
+  bnn_dataset* test = dataset(90, 2);
+  bnn_trainer* t = nullptr;
+  ASSERT_EQ(bnn_trainer_create(solo, train, nullptr, test, &t), BNN_STATUS_OK) << bnn_last_errmsg();
+  std::vector<json> solo_records;
+  while (!bnn_trainer_done(t)) {
+    const char* rec = nullptr;
+    ASSERT_EQ(bnn_trainer_run_epoch(t, &rec), BNN_STATUS_OK) << bnn_trainer_errmsg(t);
+    json j = json::parse(rec);
+    j.erase("seconds");
+    j.erase("samples_per_second");
+    solo_records.push_back(j);
+  }
+  bnn_trainer_free(t);
+  bnn_dataset_free(train);
+  bnn_dataset_free(test);
+  const std::vector<float> want = bnn_test::all_tensors(solo);
+  EXPECT_GT(solo_records.back().at("val_accuracy").get<double>(), 0.6);
+  for (int n : {1, 2, 4}) {
+    SCOPED_TRACE(std::to_string(n) + " ranks");
+    const auto res = run_group(n, doc);
+    for (const Result& r : res) {
+      ASSERT_EQ(r.set, BNN_STATUS_OK) << r.msg;
+      ASSERT_EQ(r.run, BNN_STATUS_OK) << r.msg;
+      EXPECT_EQ(r.after, want) << "not the one-process bits";
+      EXPECT_EQ(r.records, solo_records);
+    }
+  }
+  // Too few micro-batches for the ranks: refused before training, on every rank.
+  auto coarse = [](int) {
+    json d = model_doc(32);
+    d["training"]["micro_batch"] = 16;  // 2 micro-batches a batch
+    return d;
+  };
+  for (const Result& r : run_group(4, coarse)) {
+    EXPECT_EQ(r.set, BNN_STATUS_SHAPE_MISMATCH);
+    EXPECT_NE(r.msg.find("fewer than the 4 ranks"), std::string::npos) << r.msg;
+  }
+  // micro_batch must divide batch_size.
+  json bad = model_doc(32);
+  bad["training"]["micro_batch"] = 5;
+  bnn_model* m = nullptr;
+  EXPECT_EQ(bnn_model_create_from_json(bad.dump().c_str(), &m), BNN_STATUS_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(bnn_last_errmsg()).find("training.micro_batch"), std::string::npos);
+}
+
 }  // namespace
