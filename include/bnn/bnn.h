@@ -401,11 +401,15 @@ typedef struct bnn_communicator {
   int (*broadcast)(void* user, void* data, size_t bytes, int root);
   int (*barrier)(void* user);
 } bnn_communicator;
-/* Makes t a member of a data-parallel group before its first step (INVALID_STATE after). The
-   table is copied; the user pointer must outlive the trainer. OK, INVALID_ARGUMENT (NULL, rank
-   out of range, size < 1, a NULL callback), SHAPE_MISMATCH (the batch does not divide over the
-   ranks as training.micro_batch requires), INVALID_ARGUMENT (ranks disagree on the document or
-   the data: checked with an all-reduce). */
+/* Makes t a member of a data-parallel group before its first step (INVALID_STATE after); a
+   collective call (every rank calls it). The table is copied; the user pointer must outlive the
+   trainer. Rank 0's tensors are broadcast to every rank. Each step, every rank trains on its
+   share of the global batch; without training.micro_batch the gradients are summed with the
+   float all-reduce (reproducible for a given size), with it exactly in int64 (the same bits for
+   every size, and as one process: docs/DISTRIBUTED.md).
+   OK, INVALID_ARGUMENT (NULL, rank out of range, size < 1, a NULL callback; ranks that disagree
+   on the document, the data or the position: checked with an all-reduce), SHAPE_MISMATCH (a
+   batch that leaves a rank without samples or micro-batches), IO (a callback failed). */
 BNN_API bnn_status bnn_trainer_set_communicator(bnn_trainer* t, const bnn_communicator* comm);
 
 /* ---------------------------------------------------------------------------------------------
