@@ -6,6 +6,8 @@
 #include "api/handles.h"
 #include "export/exporters.h"
 #include "infer/infer_api.h"
+#include "infer/kernels.h"
+#include "kernels/kernels.h"
 #include "io/file.h"
 
 using bnn::api::on_model;
@@ -14,6 +16,24 @@ using bnn::api::on_model;
 void bnn::infer::set_last_error(const std::string& message) { bnn::api::t_last_error = message; }
 
 namespace {
+
+// bnn-infer's float-input products as bnn_model_predict computes them (src/infer/kernels.h says
+// why): the library's GEMM for float weights; for sign weights the runtime's own sliced sums,
+// which are the SIMD GEMMs' order, unless the scalar kernels are active (one running sum).
+void library_sign_product(size_t M, size_t N, size_t K, const float* A, const uint64_t* B, float* C,
+                          uint32_t* scratch) {
+  if (std::strcmp(bnn::kernels::get_isa(), "scalar") == 0) {
+    bnn::kernels::sgemm_signs(false, false, M, N, K, 1.0f, A, K, B, bnn::kernels::packed_words(N),
+                              0.0f, C, N);
+    return;
+  }
+  for (size_t i = 0; i < M; ++i) bnn::infer::sign_weights_product(A + i * K, K, B, N, C + i * N, scratch);
+}
+void library_float_product(size_t M, size_t N, size_t K, const float* A, const float* B, float* C) {
+  bnn::kernels::sgemm(false, false, M, N, K, 1.0f, A, K, B, N, 0.0f, C, N);
+}
+const bool g_products_installed =
+    (bnn::infer::set_products(library_sign_product, library_float_product), true);
 
 std::vector<uint8_t> export_bytes(const bnn::Model& m, const char* format) {
   if (!format) bnn::fail(BNN_STATUS_INVALID_ARGUMENT, "format is NULL");

@@ -316,16 +316,19 @@ void finish(const Step& s, const int32_t* sum, uint64_t n, float* fy, uint64_t* 
   }
 }
 
-void float_row(const Step& s, const float* xin, uint64_t n, float* y, std::vector<uint32_t>& scratch) {
+// M rows of float inputs through a float-input dense/conv2d, plus bias.
+void float_rows_of(const Step& s, const float* xin, uint64_t M, uint64_t n, float* y,
+                   std::vector<uint32_t>& scratch) {
+  const size_t m = static_cast<size_t>(M), k = static_cast<size_t>(s.k), nn = static_cast<size_t>(n);
   if (s.weight_bits) {
-    scratch.resize(static_cast<size_t>(s.k));
-    sign_weights_product(xin, static_cast<size_t>(s.k), s.wbits.data(), static_cast<size_t>(n), y,
-                         scratch.data());
+    scratch.resize(k);
+    sign_rows(m, nn, k, xin, s.wbits.data(), y, scratch.data());
   } else {
-    float_product(xin, static_cast<size_t>(s.k), s.wfloat.data(), static_cast<size_t>(n), y);
+    float_rows(m, nn, k, xin, s.wfloat.data(), y);
   }
   if (!s.bias.empty())
-    for (uint64_t o = 0; o < n; ++o) y[o] += s.bias[o];
+    for (uint64_t i = 0; i < M; ++i)
+      for (uint64_t o = 0; o < n; ++o) y[i * n + o] += s.bias[o];
 }
 
 }  // namespace
@@ -352,7 +355,7 @@ void Engine::run_sample(const float* x, float* logits) {
           xnor_popcount(bin, s.wbits.data(), n, words(s.k), static_cast<int64_t>(s.k), sums_.data());
           finish(s, sums_.data(), n, fout, bout);
         } else {
-          float_row(s, fin, n, fout, nz_);
+          float_rows_of(s, fin, 1, n, fout, nz_);
         }
         break;
       }
@@ -397,22 +400,30 @@ void Engine::run_sample(const float* x, float* logits) {
               finish(s, sum, f, fout + pos * f, bout + pos * words(f));
             }
         } else {
-          col_.resize(s.k);
+          // im2col rows, then one product per chunk of positions (as the training layer does;
+          // chunks of at most 2^22 floats, at least one row).
+          const uint64_t P = uint64_t{g.oh} * g.ow;
+          const uint64_t chunk = std::max<uint64_t>(1, std::min<uint64_t>(P, (uint64_t{1} << 22) / s.k));
+          col_.resize(static_cast<size_t>(chunk * s.k));
           const float pad = static_cast<float>(s.pad_value);
-          for (uint32_t oy = 0; oy < g.oh; ++oy)
-            for (uint32_t ox = 0; ox < g.ow; ++ox) {
+          for (uint64_t p0 = 0; p0 < P; p0 += chunk) {
+            const uint64_t rows = std::min(chunk, P - p0);
+            for (uint64_t r = 0; r < rows; ++r) {
+              const uint32_t oy = static_cast<uint32_t>((p0 + r) / g.ow), ox = static_cast<uint32_t>((p0 + r) % g.ow);
+              float* row = col_.data() + r * s.k;
               for (uint32_t ky = 0; ky < g.kh; ++ky)
                 for (uint32_t kx = 0; kx < g.kw; ++kx) {
                   const long iy = g.y0(oy) + ky, ix = g.x0(ox) + kx;
-                  float* dst = col_.data() + ky * kw_c + uint64_t{kx} * in.c;
+                  float* dst = row + ky * kw_c + uint64_t{kx} * in.c;
                   if (iy < 0 || iy >= static_cast<long>(in.h) || ix < 0 || ix >= static_cast<long>(in.w))
                     std::fill(dst, dst + in.c, pad);
                   else
                     std::memcpy(dst, fin + (static_cast<uint64_t>(iy) * in.w + ix) * in.c,
                                 in.c * sizeof(float));
                 }
-              float_row(s, col_.data(), f, fout + (uint64_t{oy} * g.ow + ox) * f, nz_);
             }
+            float_rows_of(s, col_.data(), rows, f, fout + p0 * f, nz_);
+          }
         }
         break;
       }

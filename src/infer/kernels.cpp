@@ -1,6 +1,8 @@
 #include "infer/kernels.h"
 
+#include <atomic>
 #include <cstring>
+#include <vector>
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 #define BNN_INFER_X86 1
@@ -18,14 +20,22 @@ void xnor_generic(const uint64_t* x, const uint64_t* w, size_t n, size_t nw, int
   }
 }
 
+// Sums in slices of kSumSlice inputs: each slice summed from +0 in k order, the slices then added
+// in order (what libbnn's SIMD GEMMs do with their K slice; kernels.h).
 void sign_generic(const float* x, size_t K, const uint64_t* w, size_t N, float* y, uint32_t*) {
   const size_t nw = (N + 63) / 64;
-  std::memset(y, 0, N * sizeof(float));
-  for (size_t k = 0; k < K; ++k) {
-    const float v = x[k];
-    if (v == 0.0f) continue;  // exact: adding +-0 changes no sum that starts at +0
-    const uint64_t* wr = w + k * nw;
-    for (size_t o = 0; o < N; ++o) y[o] += ((wr[o >> 6] >> (o & 63)) & 1) ? -v : v;
+  std::vector<float> part(N);
+  for (size_t k0 = 0; k0 < K; k0 += kSumSlice) {
+    float* acc = k0 == 0 ? y : part.data();
+    std::memset(acc, 0, N * sizeof(float));
+    for (size_t k = k0; k < K && k < k0 + kSumSlice; ++k) {
+      const float v = x[k];
+      if (v == 0.0f) continue;  // exact: adding +-0 changes no sum that starts at +0
+      const uint64_t* wr = w + k * nw;
+      for (size_t o = 0; o < N; ++o) acc[o] += ((wr[o >> 6] >> (o & 63)) & 1) ? -v : v;
+    }
+    if (k0 > 0)
+      for (size_t o = 0; o < N; ++o) y[o] += part[o];
   }
 }
 
@@ -55,7 +65,11 @@ __attribute__((target("avx512f,avx512vpopcntdq"))) void xnor_vpopcnt(
       acc = _mm512_add_epi64(acc, _mm512_popcnt_epi64(_mm512_xor_si512(
                                       _mm512_maskz_loadu_epi64(tail, x + full),
                                       _mm512_maskz_loadu_epi64(tail, wr + full))));
-    s[o] = static_cast<int32_t>(K - 2 * _mm512_reduce_add_epi64(acc));
+    // Spelled out: GCC 12's _mm512_reduce_add_epi64 warns (its own _mm256_undefined_si256).
+    alignas(64) int64_t lane[8];
+    _mm512_store_si512(lane, acc);
+    const int64_t pop = lane[0] + lane[1] + lane[2] + lane[3] + lane[4] + lane[5] + lane[6] + lane[7];
+    s[o] = static_cast<int32_t>(K - 2 * pop);
   }
 }
 
@@ -76,29 +90,35 @@ __attribute__((target("avx512f"))) void sign_avx512(const float* x, size_t K, co
   }
   for (size_t g = 0; g < n16; g += 16) {
     const size_t regs = n16 - g < 16 ? n16 - g : 16;
-    __m512 a[16];
-    for (__m512& r : a) r = zero;
-    if (regs == 16) {
-      for (size_t i = 0; i < count; ++i) {
-        const uint32_t k = nz[i];
-        const __m512 p = _mm512_set1_ps(x[k]);
-        const uint16_t* m = m16 + k * n16 + g;
-        for (int q = 0; q < 16; ++q)
-          a[q] = _mm512_add_ps(a[q], _mm512_mask_sub_ps(p, static_cast<__mmask16>(m[q]), zero, p));
+    alignas(64) float sum[256];
+    size_t i = 0;
+    for (size_t k0 = 0; k0 < K; k0 += kSumSlice) {
+      const size_t end = k0 + kSumSlice;
+      __m512 a[16];
+      for (__m512& r : a) r = zero;
+      if (regs == 16) {
+        for (; i < count && nz[i] < end; ++i) {
+          const uint32_t k = nz[i];
+          const __m512 p = _mm512_set1_ps(x[k]);
+          const uint16_t* m = m16 + k * n16 + g;
+          for (int q = 0; q < 16; ++q)
+            a[q] = _mm512_add_ps(a[q], _mm512_mask_sub_ps(p, static_cast<__mmask16>(m[q]), zero, p));
+        }
+      } else {
+        for (; i < count && nz[i] < end; ++i) {
+          const uint32_t k = nz[i];
+          const __m512 p = _mm512_set1_ps(x[k]);
+          const uint16_t* m = m16 + k * n16 + g;
+          for (size_t q = 0; q < regs; ++q)
+            a[q] = _mm512_add_ps(a[q], _mm512_mask_sub_ps(p, static_cast<__mmask16>(m[q]), zero, p));
+        }
       }
-    } else {
-      for (size_t i = 0; i < count; ++i) {
-        const uint32_t k = nz[i];
-        const __m512 p = _mm512_set1_ps(x[k]);
-        const uint16_t* m = m16 + k * n16 + g;
-        for (size_t q = 0; q < regs; ++q)
-          a[q] = _mm512_add_ps(a[q], _mm512_mask_sub_ps(p, static_cast<__mmask16>(m[q]), zero, p));
-      }
+      for (size_t q = 0; q < regs; ++q)
+        _mm512_store_ps(sum + 16 * q, k0 == 0 ? a[q] : _mm512_add_ps(_mm512_load_ps(sum + 16 * q), a[q]));
     }
-    alignas(64) float tmp[256];
-    for (size_t q = 0; q < regs; ++q) _mm512_store_ps(tmp + 16 * q, a[q]);
     const size_t n = N - g * 16 < 256 ? N - g * 16 : 256;
-    std::memcpy(y + g * 16, tmp, n * sizeof(float));
+    if (K == 0) std::memset(sum, 0, sizeof sum);
+    std::memcpy(y + g * 16, sum, n * sizeof(float));
   }
 }
 #endif
@@ -140,6 +160,27 @@ void float_product(const float* x, size_t K, const float* w, size_t N, float* y)
     const float* wr = w + k * N;
     for (size_t o = 0; o < N; ++o) y[o] += v * wr[o];
   }
+}
+
+namespace {
+std::atomic<SignProduct> g_sign{nullptr};
+std::atomic<FloatProduct> g_dense{nullptr};
+}  // namespace
+
+void set_products(SignProduct sign, FloatProduct dense) {
+  g_sign.store(sign);
+  g_dense.store(dense);
+}
+
+void sign_rows(size_t M, size_t N, size_t K, const float* A, const uint64_t* B, float* C,
+               uint32_t* scratch) {
+  if (const SignProduct f = g_sign.load()) return f(M, N, K, A, B, C, scratch);
+  for (size_t i = 0; i < M; ++i) sign_weights_product(A + i * K, K, B, N, C + i * N, scratch);
+}
+
+void float_rows(size_t M, size_t N, size_t K, const float* A, const float* B, float* C) {
+  if (const FloatProduct f = g_dense.load()) return f(M, N, K, A, B, C);
+  for (size_t i = 0; i < M; ++i) float_product(A + i * K, K, B, N, C + i * N);
 }
 
 void or_bits(uint64_t* dst, uint64_t off, const uint64_t* src, uint64_t n) {

@@ -11,6 +11,9 @@
 #include <vector>
 
 #include "bnn/bnn.h"
+#include "infer/kernels.h"
+#include "infer/format.h"
+#include "kernels/kernels.h"
 #include "test_helpers.h"
 
 using bnn_test::make_model;
@@ -145,7 +148,7 @@ TEST(ExportInfer, GlobalPoolAndFloatLayersMatch) {
     {"type": "global_average_pool2d"},
     {"type": "dense", "units": 5}], "loss": "cross_entropy"})");
   randomize(m, 3);
-  check_same(m, 20, false);
+  check_same(m, 20, true);
 }
 
 TEST(ExportInfer, FileIsSmallAndRoundTripsThroughAFile) {
@@ -256,5 +259,33 @@ TEST(ExportInfer, FullPrecisionModelExports) {
     {"type": "batch_norm"}, {"type": "relu"},
     {"type": "dense", "units": 4, )" + kBin + R"(}], "loss": "cross_entropy"})");
   randomize(m, 2);
-  check_same(m, 16, false);
+  check_same(m, 16, true);
+}
+
+TEST(ExportInfer, FloatInputSumsAreTheLibraryGemmsBits) {
+  // The runtime's float-input product (infer::sign_weights_product, also libbnn_infer's) sums in
+  // the order of libbnn's SIMD GEMMs (K slices of infer::kSumSlice): same bits on every ISA but
+  // the scalar one, whose order libbnn reaches through kernels::sgemm_signs instead.
+  std::mt19937 rng(5);
+  std::normal_distribution<float> g(0.0f, 1.0f);
+  for (const char* isa : {"sse4.1", "avx2", "avx512", "neon", "wasm_simd128"}) {
+    if (bnn_set_isa(isa) != BNN_STATUS_OK) continue;
+    for (size_t K : {1, 9, 255, 256, 257, 784, 1300})
+      for (size_t N : {1, 17, 64, 300, 1024}) {
+        std::vector<float> x(K);
+        for (size_t k = 0; k < K; ++k) x[k] = k % 3 == 0 ? 0.0f : g(rng);
+        std::vector<uint64_t> w(K * bnn::infer::words(N));
+        for (uint64_t& v : w) v = (uint64_t{rng()} << 32) | rng();
+        for (size_t k = 0; k < K; ++k)  // padding bits 0
+          if (N % 64) w[k * bnn::infer::words(N) + N / 64] &= (uint64_t{1} << (N % 64)) - 1;
+        std::vector<float> want(N), got(N);
+        std::vector<uint32_t> scratch(K);
+        bnn::kernels::sgemm_signs(false, false, 1, N, K, 1.0f, x.data(), K, w.data(),
+                                  bnn::kernels::packed_words(N), 0.0f, want.data(), N);
+        bnn::infer::sign_weights_product(x.data(), K, w.data(), N, got.data(), scratch.data());
+        ASSERT_EQ(std::memcmp(want.data(), got.data(), N * sizeof(float)), 0)
+            << isa << " K " << K << " N " << N;
+      }
+  }
+  ASSERT_EQ(bnn_set_isa("auto"), BNN_STATUS_OK);
 }
