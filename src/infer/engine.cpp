@@ -114,6 +114,13 @@ void read_product(Reader& r, Step& s, uint64_t n, bool cur_bits, const std::stri
   }
 }
 
+// Binary weights into the layout xnor_popcount reads (after everything that reads rows).
+void word_major(Step& s, uint64_t n) {
+  std::vector<uint64_t> t(static_cast<size_t>(words(s.k) * xnor_stride(static_cast<size_t>(n))));
+  to_word_major(s.wbits.data(), static_cast<size_t>(n), static_cast<size_t>(words(s.k)), t.data());
+  s.wbits.swap(t);
+}
+
 }  // namespace
 
 std::unique_ptr<Engine> Engine::load(const uint8_t* data, size_t size) {
@@ -180,6 +187,7 @@ std::unique_ptr<Engine> Engine::load(const uint8_t* data, size_t size) {
         s.k = cur.c;
         read_product(r, s, n, bits, at);
         s.out = {1, 1, n};
+        if (s.in_bits) word_major(s, n);
         break;
       }
       case Op::conv2d: {
@@ -204,6 +212,7 @@ std::unique_ptr<Engine> Engine::load(const uint8_t* data, size_t size) {
                 s.tap_sum[t * f + o] += neg ? -1 : 1;
               }
         }
+        if (s.in_bits) word_major(s, f);
         break;
       }
       case Op::scale_shift:

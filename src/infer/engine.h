@@ -38,7 +38,8 @@ struct Step {
   uint64_t k = 0;                 // values per output (K)
   bool weight_bits = false;
   Epilogue epilogue = Epilogue::float_out;
-  std::vector<uint64_t> wbits;    // see format.h for the layout
+  std::vector<uint64_t> wbits;    // see format.h for the layout; binary input: word-major
+                                  // (kernels.h to_word_major) once loaded
   std::vector<float> wfloat, bias;
   std::vector<int32_t> threshold;
   std::vector<uint8_t> up;        // threshold direction: 1 -> bit = s >= t

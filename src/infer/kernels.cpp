@@ -12,10 +12,10 @@ namespace bnn::infer {
 namespace {
 
 void xnor_generic(const uint64_t* x, const uint64_t* w, size_t n, size_t nw, int64_t K, int32_t* s) {
+  const size_t stride = xnor_stride(n);
   for (size_t o = 0; o < n; ++o) {
-    const uint64_t* wr = w + o * nw;
     int64_t pop = 0;
-    for (size_t j = 0; j < nw; ++j) pop += __builtin_popcountll(x[j] ^ wr[j]);
+    for (size_t j = 0; j < nw; ++j) pop += __builtin_popcountll(x[j] ^ w[j * stride + o]);
     s[o] = static_cast<int32_t>(K - 2 * pop);
   }
 }
@@ -42,34 +42,36 @@ void sign_generic(const float* x, size_t K, const uint64_t* w, size_t N, float* 
 #ifdef BNN_INFER_X86
 __attribute__((target("popcnt"))) void xnor_popcnt(const uint64_t* x, const uint64_t* w, size_t n,
                                                     size_t nw, int64_t K, int32_t* s) {
+  const size_t stride = xnor_stride(n);
   for (size_t o = 0; o < n; ++o) {
-    const uint64_t* wr = w + o * nw;
     int64_t pop = 0;
-    for (size_t j = 0; j < nw; ++j) pop += __builtin_popcountll(x[j] ^ wr[j]);
+    for (size_t j = 0; j < nw; ++j) pop += __builtin_popcountll(x[j] ^ w[j * stride + o]);
     s[o] = static_cast<int32_t>(K - 2 * pop);
   }
 }
 
-// The popcounts of 8 words at once, summed per output row.
+// 8 outputs per register: each input word broadcast against 8 outputs' words, popcounts summed
+// lane by lane (no horizontal sums).
 __attribute__((target("avx512f,avx512vpopcntdq"))) void xnor_vpopcnt(
     const uint64_t* x, const uint64_t* w, size_t n, size_t nw, int64_t K, int32_t* s) {
-  const size_t full = nw / 8 * 8;
-  const __mmask8 tail = static_cast<__mmask8>((1u << (nw - full)) - 1);
-  for (size_t o = 0; o < n; ++o) {
-    const uint64_t* wr = w + o * nw;
-    __m512i acc = _mm512_setzero_si512();
-    for (size_t j = 0; j < full; j += 8)
-      acc = _mm512_add_epi64(acc, _mm512_popcnt_epi64(_mm512_xor_si512(
-                                      _mm512_loadu_si512(x + j), _mm512_loadu_si512(wr + j))));
-    if (tail)
-      acc = _mm512_add_epi64(acc, _mm512_popcnt_epi64(_mm512_xor_si512(
-                                      _mm512_maskz_loadu_epi64(tail, x + full),
-                                      _mm512_maskz_loadu_epi64(tail, wr + full))));
-    // Spelled out: GCC 12's _mm512_reduce_add_epi64 warns (its own _mm256_undefined_si256).
-    alignas(64) int64_t lane[8];
-    _mm512_store_si512(lane, acc);
-    const int64_t pop = lane[0] + lane[1] + lane[2] + lane[3] + lane[4] + lane[5] + lane[6] + lane[7];
-    s[o] = static_cast<int32_t>(K - 2 * pop);
+  const size_t stride = xnor_stride(n);
+  const __m512i k = _mm512_set1_epi64(K);
+  for (size_t o = 0; o < n; o += 16) {
+    const bool two = o + 8 < n;
+    __m512i a0 = _mm512_setzero_si512(), a1 = _mm512_setzero_si512();
+    for (size_t j = 0; j < nw; ++j) {
+      const __m512i xj = _mm512_set1_epi64(static_cast<long long>(x[j]));
+      const uint64_t* wj = w + j * stride + o;
+      a0 = _mm512_add_epi64(a0, _mm512_popcnt_epi64(_mm512_xor_si512(xj, _mm512_loadu_si512(wj))));
+      if (two)
+        a1 = _mm512_add_epi64(a1, _mm512_popcnt_epi64(_mm512_xor_si512(xj, _mm512_loadu_si512(wj + 8))));
+    }
+    alignas(32) int32_t out[16];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(out),
+                       _mm512_maskz_cvtepi64_epi32(0xFF, _mm512_sub_epi64(k, _mm512_add_epi64(a0, a0))));
+    _mm256_store_si256(reinterpret_cast<__m256i*>(out + 8),
+                       _mm512_maskz_cvtepi64_epi32(0xFF, _mm512_sub_epi64(k, _mm512_add_epi64(a1, a1))));
+    std::memcpy(s + o, out, (n - o < 16 ? n - o : 16) * sizeof(int32_t));
   }
 }
 
@@ -181,6 +183,13 @@ void sign_rows(size_t M, size_t N, size_t K, const float* A, const uint64_t* B, 
 void float_rows(size_t M, size_t N, size_t K, const float* A, const float* B, float* C) {
   if (const FloatProduct f = g_dense.load()) return f(M, N, K, A, B, C);
   for (size_t i = 0; i < M; ++i) float_product(A + i * K, K, B, N, C + i * N);
+}
+
+void to_word_major(const uint64_t* rows, size_t n, size_t nw, uint64_t* out) {
+  const size_t stride = xnor_stride(n);
+  std::memset(out, 0, nw * stride * sizeof(uint64_t));
+  for (size_t o = 0; o < n; ++o)
+    for (size_t j = 0; j < nw; ++j) out[j * stride + o] = rows[o * nw + j];
 }
 
 void or_bits(uint64_t* dst, uint64_t off, const uint64_t* src, uint64_t n) {

@@ -7,7 +7,13 @@
 
 namespace bnn::infer {
 
-// s[o] = K - 2 popcount(x xor w[o]) for o < n: w holds n rows of nw words (padding bits 0).
+// Outputs per group of the word-major weight layout below (one AVX-512 register of words).
+inline constexpr size_t kXnorGroup = 8;
+inline size_t xnor_stride(size_t n) { return (n + kXnorGroup - 1) / kXnorGroup * kXnorGroup; }
+// n rows of nw words (row o = output o) -> word-major: word j of output o at [j * stride + o],
+// stride = xnor_stride(n), the padding outputs 0. What xnor_popcount reads.
+void to_word_major(const uint64_t* rows, size_t n, size_t nw, uint64_t* out);
+// s[o] = K - 2 popcount(x xor w[o]) for o < n (padding bits 0 in both), w word-major.
 void xnor_popcount(const uint64_t* x, const uint64_t* w, size_t n, size_t nw, int64_t K,
                    int32_t* s);
 // The K slice of libbnn's SIMD GEMMs (kKC in src/kernels/sgemm/*.cpp): they sum each slice of
