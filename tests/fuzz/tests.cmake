@@ -4,7 +4,7 @@
 # (label "fuzz"). With -DBNN_FUZZ=ON and clang, fuzz_<name> is the libFuzzer binary; see
 # scripts/fuzz.sh and tests/fuzz/README.md.
 set(_bnn_fuzz_dir ${CMAKE_CURRENT_LIST_DIR})
-set(BNN_FUZZ_TARGETS load_buffer json configure roundtrip api_sequence infer_load)
+set(BNN_FUZZ_TARGETS load_buffer json configure roundtrip api_sequence infer_load idx)
 option(BNN_FUZZ "Build the libFuzzer targets (clang only)" OFF)
 
 if(BNN_FUZZ)
