@@ -132,6 +132,53 @@ else
   ko "micro_batch: no libbnn.so in $BUILD to read the checkpoints with"
 fi
 
+# A rank killed mid-run: the job ends with an error within seconds (never a hang), last.bnn stays
+# loadable, and `mpirun -np 2 bnn train --resume` ends with the tensors of an uninterrupted run.
+"$PY" - "$WORK" <<'PY'
+import json, sys
+w = sys.argv[1]
+d = json.load(open(f"{w}/exact.json"))
+d["training"].update({"epochs": 3, "train_subset": 6000, "checkpoint_every_steps": 5})
+json.dump(d, open(f"{w}/long.json", "w"))
+PY
+"$BNN" train "$WORK/long.json" --out "$WORK/long1" "${COMMON[@]}" > "$WORK/long1.log" 2>&1 \
+  || ko "uninterrupted reference run: $(tail -3 "$WORK/long1.log")"
+mpirun --allow-run-as-root --oversubscribe -np 2 "$BNN" train "$WORK/long.json" --out "$WORK/kill" \
+  "${COMMON[@]}" > "$WORK/kill.log" 2>&1 &
+MPI_PID=$!
+for _ in $(seq 1 600); do [ -f "$WORK/kill/last.bnn" ] && break; sleep 0.1; done
+sleep 0.5
+VICTIM="$(pgrep -P "$MPI_PID" -f "bnn train" | tail -1)"
+if [ -n "$VICTIM" ] && kill -9 "$VICTIM" 2>/dev/null; then
+  START=$SECONDS
+  ENDED=no
+  for _ in $(seq 1 300); do kill -0 "$MPI_PID" 2>/dev/null || { ENDED=yes; break; }; sleep 0.1; done
+  if [ "$ENDED" = yes ]; then
+    wait "$MPI_PID"; RC=$?
+    [ "$RC" -ne 0 ] && ok "a killed rank ends the job with an error ($RC) after $((SECONDS - START)) s" \
+      || ko "a killed rank: the job exited 0"
+  else
+    ko "a killed rank: the job still runs after 30 s"; kill -9 "$MPI_PID" 2>/dev/null
+  fi
+  "$BNN" summary "$WORK/kill/last.bnn" > /dev/null 2>&1 && ok "last.bnn of the killed job loads" \
+    || ko "last.bnn of the killed job does not load"
+  mpirun --allow-run-as-root --oversubscribe -np 2 "$BNN" train --resume "$WORK/kill" "${COMMON[@]}" \
+    > "$WORK/resume.log" 2>&1 && ok "mpirun -np 2 bnn train --resume" || ko "resume: $(tail -5 "$WORK/resume.log")"
+  if [ -n "$SO" ]; then
+    BNN_LIBRARY="$SO" PYTHONPATH="$ROOT/bindings/python" "$PY" - "$WORK" <<'PY' \
+      && ok "the resumed job ends with the uninterrupted run's tensors" || ko "the resumed job's tensors differ"
+import sys
+import numpy as np
+import bnn
+w = sys.argv[1]
+a, b = bnn.Model.load(f"{w}/long1/last.bnn"), bnn.Model.load(f"{w}/kill/last.bnn")
+sys.exit(0 if all(np.array_equal(a.tensors[k], b.tensors[k]) for k in a.tensors.keys()) else 1)
+PY
+  fi
+else
+  ko "could not find a rank to kill (the run ended too early?)"; wait "$MPI_PID"
+fi
+
 # mpirun -np 2 bnn sweep: four runs, two per rank, then a plain rerun finds all four finished.
 "$PY" - "$WORK" <<'PY'
 import json, sys
