@@ -8,6 +8,7 @@
 #include "export/exporters.h"
 #include "export/model_view.h"
 #include "export/protobuf.h"
+#include "infer/kernels.h"
 
 namespace bnn::exporters {
 namespace {
@@ -178,7 +179,23 @@ class OnnxWriter {
       const Tensor* bias = v.tensor("bias");
       if (v.type == "dense") {
         const int64_t n = static_cast<int64_t>(v.layer->output_shape().numel());
-        x = g_.node("MatMul", {x, g_.floats({static_cast<int64_t>(in.c), n}, k)});
+        const int64_t K = static_cast<int64_t>(in.c);
+        if (v.qin || K <= static_cast<int64_t>(infer::kSumSlice)) {
+          x = g_.node("MatMul", {x, g_.floats({K, n}, k)});
+        } else {
+          // Float inputs: one MatMul per slice of kSumSlice inputs, added in order -- libbnn's
+          // summation order (src/infer/kernels.h), so that a runtime summing each slice in input
+          // order reproduces predict's sums, and the decisions after them, bit for bit.
+          std::string sum;
+          for (int64_t k0 = 0; k0 < K; k0 += static_cast<int64_t>(infer::kSumSlice)) {
+            const int64_t k1 = std::min<int64_t>(K, k0 + static_cast<int64_t>(infer::kSumSlice));
+            const std::string xs = g_.node("Slice", {x, g_.int64s({k0}), g_.int64s({k1}), g_.int64s({1})});
+            const std::vector<float> ws(k.begin() + k0 * n, k.begin() + k1 * n);
+            const std::string part = g_.node("MatMul", {xs, g_.floats({k1 - k0, n}, ws)});
+            sum = sum.empty() ? part : g_.node("Add", {sum, part});
+          }
+          x = sum;
+        }
         if (bias) x = g_.node("Add", {x, g_.floats({n}, bias->value)});
         return x;
       }

@@ -129,3 +129,13 @@ TEST(ExportOnnx, FloatModelWithoutPaddingHasNoPad) {
   EXPECT_TRUE(g.has("GlobalAveragePool"));
   EXPECT_TRUE(g.has("Relu"));
 }
+
+TEST(ExportOnnx, FloatInputDenseIsSummedInLibbnnSlices) {
+  // 600 float inputs: MatMuls over inputs [0, 256), [256, 512), [512, 600), added in that order.
+  bnn_test::ModelPtr m = bnn_test::make_model(R"({"input_shape": [600], "layers": [
+    {"type": "dense", "units": 8, "kernel_quantizer": {"type": "sign"}}, {"type": "batch_norm"},
+    {"type": "dense", "units": 3, "input_quantizer": {"type": "sign"}, "kernel_quantizer": {"type": "sign"}}]})");
+  const Onnx g(onnx_of(m));
+  EXPECT_EQ(std::count(g.ops.begin(), g.ops.end(), "Slice"), 3);
+  EXPECT_EQ(std::count(g.ops.begin(), g.ops.end(), "MatMul"), 4);  // 3 slices + the binary layer
+}
