@@ -289,3 +289,14 @@ TEST(ExportInfer, FloatInputSumsAreTheLibraryGemmsBits) {
   }
   ASSERT_EQ(bnn_set_isa("auto"), BNN_STATUS_OK);
 }
+
+TEST(ExportInfer, MoreLayersThanTheFormatHoldsIsUnsupported) {
+  std::string doc = R"({"input_shape": [4], "layers": [)";
+  for (int i = 0; i < 2049; ++i) doc += R"({"type": "relu"},)";
+  doc += R"({"type": "dense", "units": 2}]})";
+  ModelPtr m = make_model(doc);
+  size_t size = 0;
+  EXPECT_EQ(bnn_model_export_buffer(m, "bnn-infer", nullptr, 0, &size), BNN_STATUS_UNSUPPORTED);
+  EXPECT_NE(std::string(bnn_model_errmsg(m)).find("layers"), std::string::npos) << bnn_model_errmsg(m);
+  EXPECT_EQ(bnn_model_export_buffer(m, "onnx", nullptr, 0, &size), BNN_STATUS_OK);
+}
