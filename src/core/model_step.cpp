@@ -1,0 +1,213 @@
+// Training and inference: input checks, standardisation, forward, loss and backward, the staged
+// all-or-nothing update, predict, evaluate, flip ratios.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "core/model.h"
+
+namespace bnn {
+
+namespace {
+
+bool all_finite(const float* v, size_t n) {
+  // An integer OR over "exponent all ones" (NaN or Inf): no early exit and no float reduction,
+  // so that it vectorises.
+  uint32_t bad = 0;
+  for (size_t i = 0; i < n; ++i) {
+    uint32_t bits;
+    std::memcpy(&bits, &v[i], sizeof bits);
+    bad |= static_cast<uint32_t>((bits & 0x7F800000u) == 0x7F800000u);
+  }
+  return bad == 0;
+}
+
+std::string layer_label(size_t i, const Layer& l) {
+  return "layers[" + std::to_string(i) + "] (" + l.type() + ")";
+}
+
+}  // namespace
+
+
+void Model::check_input(const float* x, size_t batch) const {
+  if (x == nullptr) fail(BNN_STATUS_INVALID_ARGUMENT, "x is NULL");
+  if (batch == 0) fail(BNN_STATUS_INVALID_ARGUMENT, "batch is 0");
+  if (batch > (size_t{1} << 24)) fail(BNN_STATUS_OUT_OF_RANGE, "batch exceeds 2^24 samples");
+  const size_t n = batch * input_size();
+  if (!all_finite(x, n)) {
+    size_t i = 0;
+    while (i < n && std::isfinite(x[i])) ++i;
+    fail(BNN_STATUS_NUMERIC, "x contains NaN or Inf (sample " + std::to_string(i / input_size()) +
+                                 ", feature " + std::to_string(i % input_size()) + ")");
+  }
+}
+
+void Model::check_labels(const int32_t* labels, size_t batch) const {
+  if (labels == nullptr) fail(BNN_STATUS_INVALID_ARGUMENT, "labels is NULL");
+  for (size_t i = 0; i < batch; ++i)
+    if (labels[i] < 0 || static_cast<size_t>(labels[i]) >= output_size())
+      fail(BNN_STATUS_OUT_OF_RANGE, "labels[" + std::to_string(i) + "] = " +
+                                        std::to_string(labels[i]) + " is not in [0, " +
+                                        std::to_string(output_size()) + ")");
+}
+
+const float* Model::prepared_input(const float* x, size_t batch) {
+  if (!standardize_.active()) return x;
+  if (standardize_.mode == Standardize::Mode::global && !standardize_.has_stats)
+    fail(BNN_STATUS_INVALID_STATE,
+         "standardize is \"global\" but its mean and sd are not known yet (a trainer computes them "
+         "from the training samples; or give {\"mode\": \"global\", \"mean\": .., \"sd\": ..})");
+  std_input_.resize(batch * input_size());
+  standardize_.apply(x, std_input_.data(), batch, input_size());
+  return std_input_.data();
+}
+
+void Model::forward(const float* x, size_t batch, bool training) {
+  acts_.resize(layers_.size());
+  const float* in = x;
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    Layer& l = *layers_[i];
+    acts_[i].resize(batch * l.output_shape().numel());
+    l.forward(in, acts_[i].data(), batch, training);
+    if (!all_finite(acts_[i].data(), acts_[i].size()))
+      fail(BNN_STATUS_NUMERIC, layer_label(i, l) + " produced NaN or Inf in its forward pass");
+    in = acts_[i].data();
+  }
+}
+
+std::vector<Tensor*> Model::trainable() const {
+  std::vector<Tensor*> t;
+  for (Tensor* p : tensors_)
+    if (p->trainable) t.push_back(p);
+  return t;
+}
+
+float Model::train_step(const float* x, const int32_t* labels, size_t batch) {
+  check_input(x, batch);
+  check_labels(labels, batch);
+  check_memory(batch);
+  x = prepared_input(x, batch);
+  const double loss = backward_pass(x, labels, batch);
+  const size_t correct = count_correct(acts_.back().data(), labels, batch, output_size());
+  // Data-parallel training (a trainer with a communicator) reduces the gradients here, before
+  // any update is staged: a failing reduction leaves the model as it was.
+  double reduced_loss = loss;
+  if (gradient_hook_) gradient_hook_(*this, &reduced_loss);
+  apply_update();
+  last_accuracy_ = static_cast<float>(static_cast<double>(correct) / batch);
+  return static_cast<float>(reduced_loss);
+}
+
+double Model::backward_pass(const float* x, const int32_t* labels, size_t batch) {
+  forward(x, batch, true);
+  const size_t classes = output_size();
+  grads_.resize(layers_.size());
+  grads_.back().resize(batch * classes);
+  const double loss = compute_loss(loss_, acts_.back().data(), labels, batch, classes,
+                                   grads_.back().data());
+  if (!std::isfinite(loss)) fail(BNN_STATUS_NUMERIC, "the loss is NaN or Inf");
+  for (size_t i = layers_.size(); i-- > 0;) {
+    Layer& l = *layers_[i];
+    float* dx = nullptr;
+    if (i > 0) {
+      grads_[i - 1].resize(batch * l.input_shape().numel());
+      dx = grads_[i - 1].data();
+    }
+    l.backward(i ? acts_[i - 1].data() : x, acts_[i].data(), grads_[i].data(), dx, batch);
+    // Parameter gradients are checked by the staged update (a NaN/Inf gradient makes a
+    // non-finite new value); the input gradient is checked here to name the layer.
+    if (dx && !all_finite(dx, grads_[i - 1].size()))
+      fail(BNN_STATUS_NUMERIC, layer_label(i, l) + " produced NaN or Inf gradients");
+  }
+  return loss;
+}
+
+void Model::apply_update() {
+  // Stage every update (new weights, clipped, and state in shadow buffers), then swap them in.
+  // Nothing visible has changed until the commit loop.
+  auto lr_mult = [&](const Tensor* t) {
+    return (lr_scale_ == BNN_LR_SCALE_GLOROT && t->binary) ? 1.0f / t->glorot_h : 1.0f;
+  };
+  optimizer_->begin_step();
+  std::vector<size_t> flips(layers_.size(), 0);
+  for (size_t i = 0; i < layers_.size(); ++i)
+    for (Tensor* t : layers_[i]->tensors()) {
+      if (!t->trainable) continue;
+      size_t f = 0;
+      if (!optimizer_->stage({t, lr_mult(t)}, clip_bound(*t), &f)) {
+        optimizer_->cancel_step();
+        if (!all_finite(t->grad.data(), t->grad.size()))
+          fail(BNN_STATUS_NUMERIC, layer_label(i, *layers_[i]) + " produced NaN or Inf gradients (" +
+                                       t->name + ")");
+        fail(BNN_STATUS_NUMERIC, "the update of " + t->name + " would produce NaN or Inf");
+      }
+      flips[i] += f;
+    }
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    for (Tensor* t : layers_[i]->tensors())
+      if (t->trainable) optimizer_->commit({t, lr_mult(t)});
+    layers_[i]->commit_state();
+  }
+  layer_flips_ = flips;
+  ++steps_;
+}
+
+float Model::clip_bound(const Tensor& t) const {
+  if (!t.binary || weight_clip_.mode == BNN_WEIGHT_CLIP_NONE)
+    return std::numeric_limits<float>::infinity();
+  return weight_clip_.mode == BNN_WEIGHT_CLIP_FIXED ? weight_clip_.value : t.glorot_h;
+}
+
+void Model::predict(const float* x, size_t batch, float* logits) {
+  check_input(x, batch);
+  constexpr size_t kChunk = 500;
+  check_memory(std::min(kChunk, batch));
+  const size_t classes = output_size();
+  for (size_t b0 = 0; b0 < batch; b0 += kChunk) {
+    const size_t nb = std::min(kChunk, batch - b0);
+    forward(prepared_input(x + b0 * input_size(), nb), nb, false);
+    std::copy(acts_.back().begin(), acts_.back().end(), logits + b0 * classes);
+  }
+}
+
+void Model::evaluate(const float* x, const int32_t* labels, size_t n, float* loss_out,
+                     float* accuracy_out) {
+  check_input(x, n);
+  check_labels(labels, n);
+  constexpr size_t kChunk = 500;
+  check_memory(std::min(kChunk, n));
+  const size_t classes = output_size();
+  double loss = 0.0;
+  size_t correct = 0;
+  for (size_t b0 = 0; b0 < n; b0 += kChunk) {
+    const size_t nb = std::min(kChunk, n - b0);
+    forward(prepared_input(x + b0 * input_size(), nb), nb, false);
+    loss += compute_loss(loss_, acts_.back().data(), labels + b0, nb, classes, nullptr) *
+            static_cast<double>(nb);
+    correct += count_correct(acts_.back().data(), labels + b0, nb, classes);
+  }
+  if (loss_out) *loss_out = static_cast<float>(loss / static_cast<double>(n));
+  if (accuracy_out) *accuracy_out = static_cast<float>(static_cast<double>(correct) / n);
+}
+
+
+float Model::flip_ratio() const {
+  size_t flips = 0, total = 0;
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    flips += layer_flips_[i];
+    total += layer_binary_[i];
+  }
+  return total ? static_cast<float>(static_cast<double>(flips) / total) : 0.0f;
+}
+
+float Model::layer_flip_ratio(size_t layer) const {
+  if (layer >= layers_.size())
+    fail(BNN_STATUS_OUT_OF_RANGE, "layer " + std::to_string(layer) + " does not exist (the model has " +
+                                      std::to_string(layers_.size()) + ")");
+  return layer_binary_[layer]
+             ? static_cast<float>(static_cast<double>(layer_flips_[layer]) / layer_binary_[layer])
+             : 0.0f;
+}
+
+}  // namespace bnn
