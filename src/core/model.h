@@ -104,7 +104,7 @@ class Model {
   // The bounds set_param enforces now (the current optimiser's for its keys).
   void param_bounds(bnn_param p, double* lo, double* hi) const;
 
-  // Checkpoints (io/checkpoint.cpp).
+  // Checkpoints (core/model_checkpoint.cpp over io/checkpoint.h).
   std::vector<uint8_t> save_bytes() const;
   static std::unique_ptr<Model> load_bytes(const uint8_t* data, size_t size);
 

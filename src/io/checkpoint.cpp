@@ -9,11 +9,12 @@
 //   | u32 CRC-32 of every byte before it
 // Loading checks the magic, version, CRC, then every record against the model the document
 // builds: names, sizes, finiteness. Anything else is CORRUPT_DATA.
+#include "io/checkpoint.h"
+
 #include <cmath>
 #include <cstring>
 
-#include "core/memory_budget.h"
-#include "core/model.h"
+#include "core/error.h"
 #include "io/crc32.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -94,31 +95,28 @@ class Reader {
 
 }  // namespace
 
-std::vector<uint8_t> Model::save_bytes() const {
+std::vector<uint8_t> encode_checkpoint(const CheckpointState& s) {
   Writer w;
   w.bytes(kMagic, sizeof kMagic);
   w.put<uint32_t>(kFormatVersion);
   w.put<uint32_t>(0);
-  const std::string doc = document().dump();
-  w.put<uint64_t>(doc.size());
-  w.bytes(doc.data(), doc.size());
-  w.put<uint64_t>(steps_);
-  w.put<uint64_t>(optimizer_->steps());
-  w.put<uint32_t>(static_cast<uint32_t>(tensors_.size()));
-  for (const Tensor* t : tensors_) w.record(t->name, t->value);
-  const auto state = optimizer_->state_buffers(trainable());
-  w.put<uint32_t>(static_cast<uint32_t>(state.size()));
-  for (const auto& s : state) w.record(s.name, *s.data);
-  w.put<uint32_t>(static_cast<uint32_t>(layer_flips_.size()));
-  for (size_t f : layer_flips_) w.put<uint64_t>(f);
-  const std::string progress = trainer_state_.is_null() ? std::string() : trainer_state_.dump();
-  w.put<uint64_t>(progress.size());
-  w.bytes(progress.data(), progress.size());
+  w.put<uint64_t>(s.document.size());
+  w.bytes(s.document.data(), s.document.size());
+  w.put<uint64_t>(s.steps);
+  w.put<uint64_t>(s.optimizer_steps);
+  w.put<uint32_t>(static_cast<uint32_t>(s.tensors.size()));
+  for (const CheckpointRecord& r : s.tensors) w.record(r.name, *r.values);
+  w.put<uint32_t>(static_cast<uint32_t>(s.optimizer_state.size()));
+  for (const CheckpointRecord& r : s.optimizer_state) w.record(r.name, *r.values);
+  w.put<uint32_t>(static_cast<uint32_t>(s.flips.size()));
+  for (uint64_t f : s.flips) w.put<uint64_t>(f);
+  w.put<uint64_t>(s.progress.size());
+  w.bytes(s.progress.data(), s.progress.size());
   w.put<uint32_t>(crc32(w.buf.data(), w.buf.size()));
   return std::move(w.buf);
 }
 
-std::unique_ptr<Model> Model::load_bytes(const uint8_t* data, size_t size) {
+std::string checkpoint_document(const uint8_t* data, size_t size) {
   if (data == nullptr) fail(BNN_STATUS_INVALID_ARGUMENT, "buffer is NULL");
   if (size < sizeof kMagic + 4 || std::memcmp(data, kMagic, sizeof kMagic) != 0)
     fail(BNN_STATUS_CORRUPT_DATA, "not a libbnn checkpoint (bad magic)");
@@ -138,67 +136,50 @@ std::unique_ptr<Model> Model::load_bytes(const uint8_t* data, size_t size) {
   body.take(16, "header");
   const uint64_t doc_len = body.get<uint64_t>("document length");
   const uint8_t* doc_bytes = body.take(doc_len, "document");
-  json doc;
-  try {
-    doc = json::parse(doc_bytes, doc_bytes + doc_len);
-  } catch (const std::exception& e) {
-    fail(BNN_STATUS_CORRUPT_DATA, std::string("stored model document is not valid JSON: ") + e.what());
-  }
-  std::unique_ptr<Model> m;
-  // Every stored value takes 4 bytes of the data, so the document may not describe more
-  // parameters (with their gradients) than the data can hold: a forged document that describes
-  // a huge model fails before allocating it.
-  MemoryBudget budget(2 * uint64_t{size} + 4096,
-                      "what a checkpoint of " + std::to_string(size) + " bytes can hold",
-                      BNN_STATUS_CORRUPT_DATA);
-  try {
-    m = from_json(doc);
-  } catch (const Error& e) {
-    if (e.status() == BNN_STATUS_OUT_OF_MEMORY) throw;
-    fail(BNN_STATUS_CORRUPT_DATA, std::string("stored model document is invalid: ") + e.what());
-  }
-  m->steps_ = body.get<uint64_t>("step counter");
-  m->optimizer_->set_steps(body.get<uint64_t>("optimiser step counter"));
+  return std::string(reinterpret_cast<const char*>(doc_bytes), doc_len);
+}
+
+void decode_checkpoint(const uint8_t* data, size_t size, CheckpointState& s) {
+  checkpoint_document(data, size);  // magic, version, CRC
+  uint32_t version;
+  std::memcpy(&version, data + sizeof kMagic, 4);
+  Reader body(data, size - 4);
+  body.take(16, "header");
+  body.take(body.get<uint64_t>("document length"), "document");
+  s.steps = body.get<uint64_t>("step counter");
+  s.optimizer_steps = body.get<uint64_t>("optimiser step counter");
   const uint32_t nt = body.get<uint32_t>("tensor count");
-  if (nt != m->tensors_.size())
+  if (nt != s.tensors.size())
     fail(BNN_STATUS_CORRUPT_DATA, "the checkpoint holds " + std::to_string(nt) +
                                       " tensors, its document describes " +
-                                      std::to_string(m->tensors_.size()));
-  for (Tensor* t : m->tensors_) {
-    body.record(t->name, t->value);
-    if (t->non_negative)
-      for (float v : t->value)
-        if (v < 0.0f) fail(BNN_STATUS_CORRUPT_DATA, t->name + ": negative variance");
+                                      std::to_string(s.tensors.size()));
+  for (const CheckpointRecord& t : s.tensors) {
+    body.record(t.name, *t.values);
+    if (t.non_negative)
+      for (float v : *t.values)
+        if (v < 0.0f) fail(BNN_STATUS_CORRUPT_DATA, t.name + ": negative variance");
   }
-  const auto state = m->optimizer_->state_buffers(m->trainable());
   const uint32_t ns = body.get<uint32_t>("optimiser state count");
-  if (ns != state.size())
+  if (ns != s.optimizer_state.size())
     fail(BNN_STATUS_CORRUPT_DATA, "optimiser state count " + std::to_string(ns) +
                                       " does not match the optimiser (" +
-                                      std::to_string(state.size()) + ")");
-  for (const auto& s : state) body.record(s.name, *s.data);
+                                      std::to_string(s.optimizer_state.size()) + ")");
+  for (const CheckpointRecord& t : s.optimizer_state) body.record(t.name, *t.values);
   const uint32_t nl = body.get<uint32_t>("layer count");
-  if (nl != m->layer_flips_.size()) fail(BNN_STATUS_CORRUPT_DATA, "layer count mismatch");
+  if (nl != s.flip_limits.size()) fail(BNN_STATUS_CORRUPT_DATA, "layer count mismatch");
+  s.flips.assign(nl, 0);
   for (size_t i = 0; i < nl; ++i) {
     const uint64_t f = body.get<uint64_t>("flip count");
-    if (f > m->layer_binary_[i]) fail(BNN_STATUS_CORRUPT_DATA, "flip count larger than the layer");
-    m->layer_flips_[i] = static_cast<size_t>(f);
+    if (f > s.flip_limits[i]) fail(BNN_STATUS_CORRUPT_DATA, "flip count larger than the layer");
+    s.flips[i] = f;
   }
+  s.progress.clear();
   if (version >= 2) {
     const uint64_t plen = body.get<uint64_t>("trainer progress length");
     const uint8_t* p = body.take(plen, "trainer progress");
-    if (plen) {
-      try {
-        m->trainer_state_ = json::parse(p, p + plen);
-      } catch (const std::exception& e) {
-        fail(BNN_STATUS_CORRUPT_DATA, std::string("stored trainer progress is not valid JSON: ") + e.what());
-      }
-      if (!m->trainer_state_.is_object())
-        fail(BNN_STATUS_CORRUPT_DATA, "stored trainer progress is not a JSON object");
-    }
+    s.progress.assign(reinterpret_cast<const char*>(p), plen);
   }
   if (body.offset() != size - 4) fail(BNN_STATUS_CORRUPT_DATA, "trailing bytes after the last record");
-  return m;
 }
 
 }  // namespace bnn
