@@ -59,27 +59,30 @@ class BatchNorm : public Layer {
     shift_buf_.resize(c_);
     if (training) {
       // Two-pass mean/variance in double: stable and independent of the thread count.
-      mean_d_.assign(c_, 0.0);
-      var_d_.assign(c_, 0.0);
       batch_mean_.resize(c_);
       batch_var_.resize(c_);
       inv_std_.resize(c_);
       for_channel_blocks(c_, rows, [&](size_t c0, size_t c1) {
-        double* mean = mean_d_.data();
-        double* var = var_d_.data();
-        for (size_t r = 0; r < rows; ++r)
-          for (size_t c = c0; c < c1; ++c) mean[c] += x[r * c_ + c];
-        for (size_t c = c0; c < c1; ++c) mean[c] /= static_cast<double>(rows);
-        for (size_t r = 0; r < rows; ++r)
-          for (size_t c = c0; c < c1; ++c) {
-            const double d = x[r * c_ + c] - mean[c];
-            var[c] += d * d;
+        // Sums of one block of channels in registers / L1, rows in order.
+        const size_t w = c1 - c0;
+        double mean[kChannelBlock] = {}, var[kChannelBlock] = {};
+        for (size_t r = 0; r < rows; ++r) {
+          const float* xr = x + r * c_ + c0;
+          for (size_t j = 0; j < w; ++j) mean[j] += xr[j];
+        }
+        for (size_t j = 0; j < w; ++j) mean[j] /= static_cast<double>(rows);
+        for (size_t r = 0; r < rows; ++r) {
+          const float* xr = x + r * c_ + c0;
+          for (size_t j = 0; j < w; ++j) {
+            const double d = xr[j] - mean[j];
+            var[j] += d * d;
           }
-        for (size_t c = c0; c < c1; ++c) {
-          var[c] /= static_cast<double>(rows);
-          batch_mean_[c] = static_cast<float>(mean[c]);
-          batch_var_[c] = static_cast<float>(var[c]);
-          inv_std_[c] = static_cast<float>(1.0 / std::sqrt(var[c] + epsilon_));
+        }
+        for (size_t j = 0; j < w; ++j) {
+          var[j] /= static_cast<double>(rows);
+          batch_mean_[c0 + j] = static_cast<float>(mean[j]);
+          batch_var_[c0 + j] = static_cast<float>(var[j]);
+          inv_std_[c0 + j] = static_cast<float>(1.0 / std::sqrt(var[j] + epsilon_));
         }
       });
       // What commit_state() would store must stay finite too (a batch of huge but finite
@@ -92,12 +95,27 @@ class BatchNorm : public Layer {
                                        std::to_string(c) +
                                        " would make running_mean/running_var NaN or Inf");
       xhat_.resize(rows * c_);
+      for (size_t c = 0; c < c_; ++c) {
+        scale_buf_[c] = g(c);
+        shift_buf_[c] = b(c);
+      }
+      float* __restrict xhat = xhat_.data();
+      const float* mu = batch_mean_.data();
+      const float* inv = inv_std_.data();
+      const float* gam = scale_buf_.data();
+      const float* bet = shift_buf_.data();
       for_channel_blocks(c_, rows, [&](size_t c0, size_t c1) {
-        for (size_t r = 0; r < rows; ++r)
-          for (size_t c = c0; c < c1; ++c)
-            xhat_[r * c_ + c] = (x[r * c_ + c] - batch_mean_[c]) * inv_std_[c];
-        for (size_t r = 0; r < rows; ++r)
-          for (size_t c = c0; c < c1; ++c) y[r * c_ + c] = xhat_[r * c_ + c] * g(c) + b(c);
+        for (size_t r = 0; r < rows; ++r) {
+          const float* xr = x + r * c_;
+          float* __restrict hr = xhat + r * c_;
+          float* __restrict yr = y + r * c_;
+#pragma GCC ivdep  // the buffers are distinct: lets the loop vectorise
+          for (size_t c = c0; c < c1; ++c) {
+            const float h = (xr[c] - mu[c]) * inv[c];
+            hr[c] = h;
+            yr[c] = h * gam[c] + bet[c];
+          }
+        }
       });
       pending_ = true;
     } else {
@@ -117,12 +135,22 @@ class BatchNorm : public Layer {
     var_d_.assign(c_, 0.0);
     double* sum_dy = mean_d_.data();
     double* sum_dy_xhat = var_d_.data();
+    const float* xhat = xhat_.data();
     for_channel_blocks(c_, rows, [&](size_t c0, size_t c1) {
-      for (size_t r = 0; r < rows; ++r)
-        for (size_t c = c0; c < c1; ++c) {
-          sum_dy[c] += dy[r * c_ + c];
-          sum_dy_xhat[c] += static_cast<double>(dy[r * c_ + c]) * xhat_[r * c_ + c];
+      const size_t w = c1 - c0;
+      double sd[kChannelBlock] = {}, sdx[kChannelBlock] = {};
+      for (size_t r = 0; r < rows; ++r) {
+        const float* dyr = dy + r * c_ + c0;
+        const float* hr = xhat + r * c_ + c0;
+        for (size_t j = 0; j < w; ++j) {
+          sd[j] += dyr[j];
+          sdx[j] += static_cast<double>(dyr[j]) * hr[j];
         }
+      }
+      for (size_t j = 0; j < w; ++j) {
+        sum_dy[c0 + j] = sd[j];
+        sum_dy_xhat[c0 + j] = sdx[j];
+      }
     });
     if (gamma_)
       for (size_t c = 0; c < c_; ++c) gamma_->grad[c] = static_cast<float>(sum_dy_xhat[c]);
@@ -139,12 +167,17 @@ class BatchNorm : public Layer {
       mdyx[c] = static_cast<float>(sum_dy_xhat[c]);
     }
     const float nf = static_cast<float>(n);
+    const float* kp = k.data();
+    const float* mdyp = mdy.data();
+    const float* mdyxp = mdyx.data();
     for_channel_blocks(c_, rows, [&](size_t c0, size_t c1) {
       for (size_t r = 0; r < rows; ++r) {
         const float* dyr = dy + r * c_;
-        const float* xr = xhat_.data() + r * c_;
-        float* dxr = dx + r * c_;
-        for (size_t c = c0; c < c1; ++c) dxr[c] = k[c] * (nf * dyr[c] - mdy[c] - xr[c] * mdyx[c]);
+        const float* xr = xhat + r * c_;
+        float* __restrict dxr = dx + r * c_;
+#pragma GCC ivdep
+        for (size_t c = c0; c < c1; ++c)
+          dxr[c] = kp[c] * (nf * dyr[c] - mdyp[c] - xr[c] * mdyxp[c]);
       }
     });
   }
@@ -168,7 +201,7 @@ class BatchNorm : public Layer {
   bool center_ = true, scale_ = true, pending_ = false;
   Tensor *gamma_ = nullptr, *beta_ = nullptr, *mean_ = nullptr, *var_ = nullptr;
   std::vector<float> batch_mean_, batch_var_, inv_std_, xhat_, scale_buf_, shift_buf_;
-  std::vector<double> mean_d_, var_d_;  // per-channel sums (forward: mean/var; backward: dy sums)
+  std::vector<double> mean_d_, var_d_;  // backward: per-channel sums of dy and dy * xhat
 };
 
 }  // namespace
