@@ -45,7 +45,7 @@ json TrainerProgress::to_json() const {
   return {{"epoch", epoch},         {"batch", batch},
           {"loss_sum", loss_sum},   {"correct", correct},
           {"flip_sum", flip_sum},   {"layer_flip_sum", layer_flip_sum},
-          {"seconds", seconds},     {"samples", samples},
+          {"samples", samples},
           {"steps", steps},         {"best_val", best_val},
           {"best_epoch", best_epoch}, {"initial_lr", initial_lr},
           {"train_fingerprint", train_fingerprint}};
@@ -60,7 +60,6 @@ TrainerProgress TrainerProgress::from_json(const json& j) {
     p.correct = j.at("correct");
     p.flip_sum = j.at("flip_sum");
     p.layer_flip_sum = j.at("layer_flip_sum").get<std::vector<double>>();
-    p.seconds = j.at("seconds");
     p.samples = j.at("samples");
     p.steps = j.at("steps");
     p.best_val = j.at("best_val");
@@ -219,6 +218,7 @@ const json& Trainer::run_epoch() {
     const json patch = recipe_.patch_for_epoch(e);
     if (!patch.is_null()) model_.configure(RecipePatch::parse(JsonReader(patch, "training.phases")));
     prog_.loss_sum = prog_.correct = prog_.flip_sum = prog_.seconds = 0;
+    prog_.samples_timed = 0;
     prog_.layer_flip_sum.assign(layers, 0.0);
     prog_.samples = 0;
   }
@@ -340,6 +340,7 @@ const json& Trainer::run_epoch() {
     prog_.steps += 1;
     prog_.batch += 1;
     prog_.seconds += std::chrono::duration<double>(Clock::now() - t0).count();
+    prog_.samples_timed += nb;
     if (callback_ && callback_(static_cast<int64_t>(model_.steps()), e, loss) != 0)
       fail(BNN_STATUS_CANCELLED, "the step callback asked to stop (epoch " + std::to_string(e) +
                                      ", batch " + std::to_string(prog_.batch) + " of " +
@@ -372,7 +373,7 @@ const json& Trainer::run_epoch() {
               {"test_accuracy", test_.empty() ? json() : json(test_acc)},
               {"flip_ratio", prog_.flip_sum / steps},
               {"seconds", prog_.seconds},
-              {"samples_per_second", prog_.samples / std::max(prog_.seconds, 1e-9)},
+              {"samples_per_second", prog_.samples_timed / std::max(prog_.seconds, 1e-9)},
               {"steps", model_.steps()},
               {"best", is_best}};
   json lf = json::array();

@@ -22,7 +22,12 @@ class Model;
 struct TrainerProgress {
   int epoch = 0;
   size_t batch = 0;  // next batch index within the epoch
-  double loss_sum = 0, correct = 0, flip_sum = 0, seconds = 0;
+  double loss_sum = 0, correct = 0, flip_sum = 0;
+  // Wall-clock time of the epoch's steps in this process and the samples they trained. Not
+  // saved: a checkpoint holds only what training computed, so that a resumed run's files have
+  // the uninterrupted run's bytes; a resumed epoch times only its steps after the resume.
+  double seconds = 0;
+  size_t samples_timed = 0;
   std::vector<double> layer_flip_sum;
   size_t samples = 0, steps = 0;
   double best_val = -1;
