@@ -12,7 +12,7 @@
 
 #include "core/json_reader.h"
 #include "core/param_table.h"
-#include "layers/layer.h"
+#include "core/tensor.h"
 
 namespace bnn {
 
