@@ -56,3 +56,10 @@ if(TARGET bnn_cli)
   install(TARGETS bnn_cli RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}" COMPONENT runtime)
 endif()
 install(FILES "${PROJECT_SOURCE_DIR}/LICENSE" DESTINATION "${CMAKE_INSTALL_DOCDIR}" COMPONENT runtime)
+
+# The inference-only runtime (src/infer/infer.cmake): deployments link libbnn_infer alone.
+if(TARGET bnn_infer)
+  install(TARGETS bnn_infer bnn_infer_static
+          LIBRARY DESTINATION "${CMAKE_INSTALL_LIBDIR}" COMPONENT runtime NAMELINK_COMPONENT dev
+          ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}" COMPONENT dev)
+endif()
