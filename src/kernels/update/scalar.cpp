@@ -9,10 +9,10 @@
 namespace bnn::kernels::scalar {
 namespace {
 constexpr size_t kBlock = 64;
-inline void store_block(float* dst, const float* src, size_t n) {
-  std::memcpy(dst, src, n * sizeof(float));
-}
-inline void store_fence() {}
+constexpr bool kStreams = false;
+inline void stream_line(float*, const float*) {}
+inline void stream_fence() {}
+#include "kernels/update/store_lines.inc"
 }  // namespace
 #include "kernels/update/update_impl.h"
 }  // namespace bnn::kernels::scalar

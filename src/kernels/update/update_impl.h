@@ -1,6 +1,7 @@
 // The element-wise update of every optimiser, written once and compiled per ISA: include it
-// inside the ISA's namespace after defining kBlock, store_block(dst, src, n) (n <= kBlock values
-// from a block in L1; streaming stores where the ISA has them) and store_fence(). Files that include it are compiled with -ffp-contract=off: an FMA
+// inside the ISA's namespace after defining kBlock and, through store_lines.inc, store_block(dst,
+// src, n) (n <= kBlock values from a block in L1; streaming stores where the ISA has them) and
+// store_fence(). Files that include it are compiled with -ffp-contract=off: an FMA
 // would round differently from the scalar oracle. One instantiation per (rule, mask) keeps the
 // loops free of branches so that they vectorise. No include guard on purpose.
 namespace {
