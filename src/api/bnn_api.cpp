@@ -268,15 +268,7 @@ bnn_status bnn_model_load(const char* path, bnn_model** out) {
 bnn_status bnn_model_save_buffer(const bnn_model* m, uint8_t* buf, size_t capacity, size_t* size_out) {
   return on_model(m, [&](bnn::Model& mm) {
     const std::vector<uint8_t> bytes = mm.save_bytes();
-    if (size_out) *size_out = bytes.size();
-    if (!buf) {
-      if (!size_out) bnn::fail(BNN_STATUS_INVALID_ARGUMENT, "buf and size_out are both NULL");
-      return;
-    }
-    if (capacity < bytes.size())
-      bnn::fail(BNN_STATUS_BUFFER_TOO_SMALL, "buffer of " + std::to_string(capacity) +
-                                                 " bytes, need " + std::to_string(bytes.size()));
-    std::memcpy(buf, bytes.data(), bytes.size());
+    copy_bytes(bytes, buf, capacity, size_out);
   });
 }
 

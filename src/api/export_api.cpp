@@ -59,15 +59,7 @@ bnn_status bnn_model_export_buffer(const bnn_model* m, const char* format, uint8
                                    size_t capacity, size_t* size_out) {
   return on_model(m, [&](bnn::Model& mm) {
     const std::vector<uint8_t> bytes = export_bytes(mm, format);
-    if (size_out) *size_out = bytes.size();
-    if (!buf) {
-      if (!size_out) bnn::fail(BNN_STATUS_INVALID_ARGUMENT, "buf and size_out are both NULL");
-      return;
-    }
-    if (capacity < bytes.size())
-      bnn::fail(BNN_STATUS_BUFFER_TOO_SMALL, "buffer of " + std::to_string(capacity) +
-                                                 " bytes, need " + std::to_string(bytes.size()));
-    std::memcpy(buf, bytes.data(), bytes.size());
+    bnn::api::copy_bytes(bytes, buf, capacity, size_out);
   });
 }
 

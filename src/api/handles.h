@@ -5,6 +5,7 @@
 #include <memory>
 #include <new>
 #include <string>
+#include <vector>
 
 #include "bnn/bnn.h"
 #include "core/model.h"
@@ -66,6 +67,20 @@ inline bnn_status wrap_new_model(std::unique_ptr<bnn::Model> impl, bnn_model** o
   h->impl = std::move(impl);
   *out = h;
   return BNN_STATUS_OK;
+}
+
+// The buffer convention of save_buffer/export_buffer: size in *size_out; buf NULL only asks.
+inline void copy_bytes(const std::vector<uint8_t>& bytes, uint8_t* buf, size_t capacity,
+                       size_t* size_out) {
+  if (size_out) *size_out = bytes.size();
+  if (!buf) {
+    if (!size_out) bnn::fail(BNN_STATUS_INVALID_ARGUMENT, "buf and size_out are both NULL");
+    return;
+  }
+  if (capacity < bytes.size())
+    bnn::fail(BNN_STATUS_BUFFER_TOO_SMALL, "buffer of " + std::to_string(capacity) +
+                                               " bytes, need " + std::to_string(bytes.size()));
+  std::memcpy(buf, bytes.data(), bytes.size());
 }
 
 inline bnn_status copy_string(const std::string& s, char* buf, size_t capacity, size_t* size_out) {
