@@ -8,19 +8,23 @@ from typing import Any, Optional, Tuple, Union
 import numpy as np
 
 from . import _arrays, _ffi
-from ._errors import BnnError, check_global, closed
+from ._handle import Handle
+from ._errors import BnnError, check_global
 from ._status import Status
 
 PathLike = Union[str, "os.PathLike[str]"]
 
 
-class Dataset:
+class Dataset(Handle):
     """n samples of sample_size floats with their class ids, copied into the library.
 
     ``Dataset(x, y)`` copies numpy data (x: (n, sample_size) or (n, H, W, C), any real dtype;
     y: n integer class ids); :meth:`load_idx` reads IDX files (MNIST layout, gzip'd or raw).
     A dataset may be shared by several trainers. :meth:`close` (or ``with``) releases it.
     """
+
+    _kind = "dataset"
+    _free = "bnn_dataset_free"
 
     _handle: Optional[ctypes.c_void_p]
 
@@ -66,32 +70,6 @@ class Dataset:
         return cls._wrap(status, out, "Dataset.load_idx")
 
     # ---- lifecycle -------------------------------------------------------------------------
-    def close(self) -> None:
-        """Releases the dataset. Idempotent. Trainers using it then refuse to run."""
-        handle, self._handle = getattr(self, "_handle", None), None
-        if handle is not None:
-            _ffi.lib().bnn_dataset_free(handle)
-
-    @property
-    def closed(self) -> bool:
-        return self._handle is None
-
-    def __enter__(self) -> "Dataset":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass
-
-    def _h(self, op: str) -> ctypes.c_void_p:
-        if self._handle is None:
-            raise closed("dataset", op)
-        return self._handle
 
     def __repr__(self) -> str:
         if self.closed:

@@ -8,15 +8,19 @@ from typing import Any, Optional, Union
 import numpy as np
 
 from . import _arrays, _ffi
-from ._errors import BnnError, check_global, check_handle, closed
+from ._handle import Handle
+from ._errors import BnnError, check_global, check_handle
 from ._status import Status
 
 PathLike = Union[str, "os.PathLike[str]"]
 
 
-class InferenceEngine:
+class InferenceEngine(Handle):
     """A model exported with ``Model.export("bnn-infer", path)``: bit-packed binary weights,
     batch norm folded. Load with :meth:`load` or :meth:`from_bytes`; :meth:`close` releases."""
+
+    _kind = "inference engine"
+    _free = "bnn_infer_free"
 
     _handle: Optional[ctypes.c_void_p]
 
@@ -49,32 +53,6 @@ class InferenceEngine:
         status = _ffi.lib().bnn_infer_load_buffer(_arrays.bptr(buf), len(raw), ctypes.byref(out))
         return cls._created(status, out, "InferenceEngine.from_bytes")
 
-    def close(self) -> None:
-        """Releases the engine. Idempotent."""
-        handle, self._handle = getattr(self, "_handle", None), None
-        if handle is not None:
-            _ffi.lib().bnn_infer_free(handle)
-
-    @property
-    def closed(self) -> bool:
-        return self._handle is None
-
-    def __enter__(self) -> "InferenceEngine":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass
-
-    def _h(self, op: str) -> ctypes.c_void_p:
-        if self._handle is None:
-            raise closed("inference engine", op)
-        return self._handle
 
     @property
     def input_size(self) -> int:

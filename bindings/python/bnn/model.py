@@ -11,7 +11,8 @@ from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Mapping,
 import numpy as np
 
 from . import _arrays, _ffi
-from ._errors import BnnError, check_global, check_handle, closed
+from ._handle import Handle
+from ._errors import BnnError, check_global, check_handle
 from ._status import Status
 
 if TYPE_CHECKING:
@@ -165,7 +166,7 @@ class Tensors(MutableMapping[str, np.ndarray]):
         return isinstance(name, str) and name in self._model.tensor_names()
 
 
-class Model:
+class Model(Handle):
     """A binary neural network, its optimiser and its training recipe (``bnn_model``).
 
     Create with :meth:`from_json`, :meth:`load` or :meth:`from_bytes`. The model owns a handle
@@ -175,6 +176,9 @@ class Model:
     Calls on one model must not overlap (the library does not lock a model); different models
     may be used from different threads.
     """
+
+    _kind = "model"
+    _free = "bnn_model_free"
 
     _handle: Optional[ctypes.c_void_p]
 
@@ -224,37 +228,11 @@ class Model:
         return Model.from_bytes(self.to_bytes())
 
     # ---- lifecycle -------------------------------------------------------------------------
-    def close(self) -> None:
-        """Releases the model. Idempotent; later calls raise BnnError(INVALID_STATE)."""
-        handle, self._handle = getattr(self, "_handle", None), None
-        if handle is not None:
-            _ffi.lib().bnn_model_free(handle)
-
-    @property
-    def closed(self) -> bool:
-        return self._handle is None
-
-    def __enter__(self) -> "Model":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:  # interpreter shutdown: the library may be gone already
-            pass
-
     def __repr__(self) -> str:
         if self.closed:
             return "<bnn.Model closed>"
         return f"<bnn.Model {self._input_size} -> {self._output_size}, {self.step_count} steps>"
 
-    def _h(self, op: str) -> ctypes.c_void_p:
-        if self._handle is None:
-            raise closed("model", op)
-        return self._handle
 
     def _check(self, status: int, op: str) -> None:
         check_handle(status, _ffi.lib().bnn_model_errmsg, self._handle, op)

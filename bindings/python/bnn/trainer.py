@@ -7,6 +7,7 @@ import os
 from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Union
 
 from . import _ffi
+from ._handle import Handle
 from ._errors import BnnError, check_global, check_handle, closed
 from ._status import Status
 from .dataset import Dataset, DataLike, as_dataset
@@ -26,7 +27,7 @@ class Position(NamedTuple):
     steps_per_epoch: int
 
 
-class Trainer:
+class Trainer(Handle):
     """Runs the model document's "training" recipe exactly as ``bnn train`` does: epochs,
     batches, shuffling from the model's seed, validation split, learning-rate schedule, phases,
     full-precision pretraining, per-epoch evaluation, best-validation tracking.
@@ -38,6 +39,9 @@ class Trainer:
 
     Iterating over a trainer runs the remaining epochs and yields their records.
     """
+
+    _kind = "trainer"
+    _free = "bnn_trainer_free"
 
     _handle: Optional[ctypes.c_void_p]
 
@@ -79,22 +83,6 @@ class Trainer:
         for d in getattr(self, "_owned", []):
             d.close()
         self._owned = []
-
-    @property
-    def closed(self) -> bool:
-        return self._handle is None
-
-    def __enter__(self) -> "Trainer":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass
 
     def _h(self, op: str) -> ctypes.c_void_p:
         """The handle, after checking that everything the C trainer borrows is still open."""
