@@ -206,7 +206,9 @@ def check_python(python_dir: str, protos: Dict[str, Proto], header: str) -> List
 # ---- Go -----------------------------------------------------------------------------------------
 def check_go(go_dir: str, protos: Dict[str, Proto]) -> List[str]:
     used = set()
-    files = [f for f in sorted(os.listdir(go_dir)) if f.endswith(".go") and not f.endswith("_test.go")]
+    # The Go files and the C header their cgo preambles share (bnng.h).
+    files = [f for f in sorted(os.listdir(go_dir))
+             if (f.endswith(".go") and not f.endswith("_test.go")) or f.endswith(".h")]
     if not files:
         return [f"{go_dir}: no Go files"]
     for f in files:

@@ -14,31 +14,7 @@ package bnn
 
 /*
 #cgo pkg-config: bnn
-#include <stdlib.h>
-#include <string.h>
-#include <bnn/bnn.h>
-
-static void bnng_copy(const char* msg, char* buf, size_t cap) {
-	size_t n;
-	if (buf == NULL || cap == 0) return;
-	if (msg == NULL) msg = "";
-	n = strlen(msg);
-	if (n >= cap) n = cap - 1;
-	memcpy(buf, msg, n);
-	buf[n] = '\0';
-}
-
-// s from a call without a model: copy the thread-local message while still on this thread.
-static int bnng_global(bnn_status s, char* err, size_t cap) {
-	if (s != BNN_STATUS_OK) bnng_copy(bnn_last_errmsg(), err, cap);
-	return (int)s;
-}
-
-// s from a call on m: copy m's message.
-static int bnng_model(const bnn_model* m, bnn_status s, char* err, size_t cap) {
-	if (s != BNN_STATUS_OK) bnng_copy(bnn_model_errmsg(m), err, cap);
-	return (int)s;
-}
+#include "bnng.h"
 
 static int bnng_create(const char* json, bnn_model** out, char* err, size_t cap) {
 	return bnng_global(bnn_model_create_from_json(json, out), err, cap);

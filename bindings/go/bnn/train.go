@@ -6,74 +6,46 @@ package bnn
 /*
 #cgo pkg-config: bnn
 #include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-#include <bnn/bnn.h>
-
-static void bnngt_copy(const char* msg, char* buf, size_t cap) {
-	size_t n;
-	if (buf == NULL || cap == 0) return;
-	if (msg == NULL) msg = "";
-	n = strlen(msg);
-	if (n >= cap) n = cap - 1;
-	memcpy(buf, msg, n);
-	buf[n] = '\0';
-}
-static int bnngt_global(bnn_status s, char* err, size_t cap) {
-	if (s != BNN_STATUS_OK) bnngt_copy(bnn_last_errmsg(), err, cap);
-	return (int)s;
-}
-static int bnngt_model(const bnn_model* m, bnn_status s, char* err, size_t cap) {
-	if (s != BNN_STATUS_OK) bnngt_copy(bnn_model_errmsg(m), err, cap);
-	return (int)s;
-}
-static int bnngt_trainer(const bnn_trainer* t, bnn_status s, char* err, size_t cap) {
-	if (s != BNN_STATUS_OK) bnngt_copy(bnn_trainer_errmsg(t), err, cap);
-	return (int)s;
-}
-static int bnngt_infer(const bnn_infer* e, bnn_status s, char* err, size_t cap) {
-	if (s != BNN_STATUS_OK) bnngt_copy(bnn_infer_errmsg(e), err, cap);
-	return (int)s;
-}
+#include "bnng.h"
 
 // ---- model additions ----
 static int bnngt_set_metadata(bnn_model* m, const char* json, char* err, size_t cap) {
-	return bnngt_model(m, bnn_model_set_metadata(m, json), err, cap);
+	return bnng_model(m, bnn_model_set_metadata(m, json), err, cap);
 }
 static int bnngt_metadata(bnn_model* m, char* buf, size_t buf_cap, size_t* size, char* err, size_t cap) {
-	return bnngt_model(m, bnn_model_metadata(m, buf, buf_cap, size), err, cap);
+	return bnng_model(m, bnn_model_metadata(m, buf, buf_cap, size), err, cap);
 }
 static int bnngt_last_step_accuracy(bnn_model* m, float* acc, char* err, size_t cap) {
-	return bnngt_model(m, bnn_model_last_step_accuracy(m, acc), err, cap);
+	return bnng_model(m, bnn_model_last_step_accuracy(m, acc), err, cap);
 }
 static int bnngt_evaluate_dataset(bnn_model* m, const bnn_dataset* d, float* loss, float* acc,
                                   char* err, size_t cap) {
-	return bnngt_model(m, bnn_model_evaluate_dataset(m, d, loss, acc), err, cap);
+	return bnng_model(m, bnn_model_evaluate_dataset(m, d, loss, acc), err, cap);
 }
 static int bnngt_export(bnn_model* m, const char* format, const char* path, char* err, size_t cap) {
-	return bnngt_model(m, bnn_model_export(m, format, path), err, cap);
+	return bnng_model(m, bnn_model_export(m, format, path), err, cap);
 }
 static int bnngt_export_buffer(bnn_model* m, const char* format, uint8_t* buf, size_t buf_cap,
                                size_t* size, char* err, size_t cap) {
-	return bnngt_model(m, bnn_model_export_buffer(m, format, buf, buf_cap, size), err, cap);
+	return bnng_model(m, bnn_model_export_buffer(m, format, buf, buf_cap, size), err, cap);
 }
 
 // ---- datasets ----
 static int bnngt_dataset_create(const float* x, const int32_t* y, size_t n, size_t dim,
                                 bnn_dataset** out, char* err, size_t cap) {
-	return bnngt_global(bnn_dataset_create(x, y, n, dim, out), err, cap);
+	return bnng_global(bnn_dataset_create(x, y, n, dim, out), err, cap);
 }
 static int bnngt_dataset_load_idx(const char* images, const char* labels, bnn_dataset** out,
                                   char* err, size_t cap) {
-	return bnngt_global(bnn_dataset_load_idx(images, labels, out), err, cap);
+	return bnng_global(bnn_dataset_load_idx(images, labels, out), err, cap);
 }
 static int bnngt_dataset_get(const bnn_dataset* d, size_t first, size_t count, float* x,
                              size_t x_cap, int32_t* y, size_t y_cap, char* err, size_t cap) {
-	return bnngt_global(bnn_dataset_get(d, first, count, x, x_cap, y, y_cap), err, cap);
+	return bnng_global(bnn_dataset_get(d, first, count, x, x_cap, y, y_cap), err, cap);
 }
 static int bnngt_dataset_slice(const bnn_dataset* d, size_t first, size_t count,
                                bnn_dataset** out, char* err, size_t cap) {
-	return bnngt_global(bnn_dataset_slice(d, first, count, out), err, cap);
+	return bnng_global(bnn_dataset_slice(d, first, count, out), err, cap);
 }
 
 // ---- trainer ----
@@ -83,7 +55,7 @@ static int bnngt_trampoline(void* user, int64_t step, int32_t epoch, float loss)
 }
 static int bnngt_trainer_create(bnn_model* m, const bnn_dataset* train, const bnn_dataset* val,
                                 const bnn_dataset* test, bnn_trainer** out, char* err, size_t cap) {
-	return bnngt_global(bnn_trainer_create(m, train, val, test, out), err, cap);
+	return bnng_global(bnn_trainer_create(m, train, val, test, out), err, cap);
 }
 // The record is copied into a malloc'd string (freed by Go) while still inside this call.
 static int bnngt_run_epoch(bnn_trainer* t, char** record, char* err, size_t cap) {
@@ -96,37 +68,37 @@ static int bnngt_run_epoch(bnn_trainer* t, char** record, char* err, size_t cap)
 		if (*record == NULL) return (int)BNN_STATUS_OUT_OF_MEMORY;
 		memcpy(*record, rec, n + 1);
 	}
-	return bnngt_trainer(t, s, err, cap);
+	return bnng_trainer(t, s, err, cap);
 }
 static int bnngt_set_step_callback(bnn_trainer* t, uintptr_t handle, char* err, size_t cap) {
-	return bnngt_trainer(t, bnn_trainer_set_step_callback(t, handle ? bnngt_trampoline : NULL,
+	return bnng_trainer(t, bnn_trainer_set_step_callback(t, handle ? bnngt_trampoline : NULL,
 	                                                      (void*)handle), err, cap);
 }
 static int bnngt_best_model(bnn_trainer* t, bnn_model** out, char* err, size_t cap) {
-	return bnngt_trainer(t, bnn_trainer_best_model(t, out), err, cap);
+	return bnng_trainer(t, bnn_trainer_best_model(t, out), err, cap);
 }
 static int bnngt_position(bnn_trainer* t, int32_t* e, int64_t* s, int64_t* n, char* err, size_t cap) {
-	return bnngt_trainer(t, bnn_trainer_position(t, e, s, n), err, cap);
+	return bnng_trainer(t, bnn_trainer_position(t, e, s, n), err, cap);
 }
 static int bnngt_state_json(bnn_trainer* t, char* buf, size_t buf_cap, size_t* size, char* err,
                             size_t cap) {
-	return bnngt_trainer(t, bnn_trainer_state_json(t, buf, buf_cap, size), err, cap);
+	return bnng_trainer(t, bnn_trainer_state_json(t, buf, buf_cap, size), err, cap);
 }
 static int bnngt_trainer_save(bnn_trainer* t, const char* path, char* err, size_t cap) {
-	return bnngt_trainer(t, bnn_trainer_save(t, path), err, cap);
+	return bnng_trainer(t, bnn_trainer_save(t, path), err, cap);
 }
 
 // ---- inference engine ----
 static int bnngt_infer_load(const char* path, bnn_infer** out, char* err, size_t cap) {
-	return bnngt_global(bnn_infer_load(path, out), err, cap);
+	return bnng_global(bnn_infer_load(path, out), err, cap);
 }
 static int bnngt_infer_load_buffer(const uint8_t* buf, size_t size, bnn_infer** out, char* err,
                                    size_t cap) {
-	return bnngt_global(bnn_infer_load_buffer(buf, size, out), err, cap);
+	return bnng_global(bnn_infer_load_buffer(buf, size, out), err, cap);
 }
 static int bnngt_infer_predict(bnn_infer* e, const float* x, size_t batch, float* logits,
                                size_t logits_cap, char* err, size_t cap) {
-	return bnngt_infer(e, bnn_infer_predict(e, x, batch, logits, logits_cap), err, cap);
+	return bnng_infer(e, bnn_infer_predict(e, x, batch, logits, logits_cap), err, cap);
 }
 */
 import "C"
