@@ -18,20 +18,9 @@ using namespace bnn::api;
 extern "C" {
 
 const char* bnn_version_string(void) { return BNN_VERSION_STRING; }
-uint32_t bnn_version_number(void) {
-  return BNN_VERSION_MAJOR * 10000 + BNN_VERSION_MINOR * 100 + BNN_VERSION_PATCH;
-}
+uint32_t bnn_version_number(void) { return bnn::version_number(); }
 
-const char* bnn_status_string(bnn_status s) {
-  switch (s) {
-#define BNN_STATUS_CASE_(name, value, msg) \
-  case BNN_STATUS_##name:                  \
-    return msg;
-    BNN_STATUS_LIST(BNN_STATUS_CASE_)
-#undef BNN_STATUS_CASE_
-    default: return "unknown status";
-  }
-}
+const char* bnn_status_string(bnn_status s) { return bnn::status_string(s); }
 
 const char* bnn_status_name(bnn_status s) {
   switch (s) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "bnn/bnn.h"
+#include "core/guard.h"
 #include "core/model.h"
 
 struct bnn_model {
@@ -25,26 +26,7 @@ inline thread_local std::string t_last_error;
 // else to the thread-local last error.
 template <class F>
 bnn_status guard(std::string* errmsg, F&& f) {
-  std::string& dst = errmsg ? *errmsg : t_last_error;
-  try {
-    f();
-    return BNN_STATUS_OK;
-  } catch (const bnn::Error& e) {
-    dst = e.what();
-    return e.status();
-  } catch (const std::bad_alloc&) {
-    dst = "out of memory";
-    return BNN_STATUS_OUT_OF_MEMORY;
-  } catch (const std::length_error&) {
-    dst = "out of memory (size too large)";
-    return BNN_STATUS_OUT_OF_MEMORY;
-  } catch (const std::exception& e) {
-    dst = std::string("internal error: ") + e.what();
-    return BNN_STATUS_INTERNAL;
-  } catch (...) {
-    dst = "internal error: unknown exception";
-    return BNN_STATUS_INTERNAL;
-  }
+  return run_guarded(std::forward<F>(f), errmsg ? *errmsg : t_last_error);
 }
 
 inline bnn_status bad_handle(const bnn_model* m) {

@@ -1,6 +1,7 @@
 // The bnn_infer_* C entry points. They live beside the runtime, not in src/api/, because the
 // standalone libbnn_infer exports them too and cannot include the training model's handles.h;
-// guard_infer() mirrors api::guard() for that reason.
+// guard_infer() stores the message of bnn::run_guarded (core/guard.h) on the engine or in
+// libbnn_infer's own thread-local last error.
 #include <cstring>
 #include <memory>
 #include <new>
@@ -8,6 +9,7 @@
 
 #include "bnn/bnn.h"
 #include "core/error.h"
+#include "core/guard.h"
 #include "infer/engine.h"
 #include "infer/infer_api.h"
 #include "io/file.h"
@@ -24,26 +26,8 @@ namespace {
 template <class F>
 bnn_status guard_infer(std::string* errmsg, F&& f) {
   std::string msg;
-  bnn_status s = BNN_STATUS_OK;
-  try {
-    f();
-    return BNN_STATUS_OK;
-  } catch (const bnn::Error& e) {
-    msg = e.what();
-    s = e.status();
-  } catch (const std::bad_alloc&) {
-    msg = "out of memory";
-    s = BNN_STATUS_OUT_OF_MEMORY;
-  } catch (const std::length_error&) {
-    msg = "out of memory (size too large)";
-    s = BNN_STATUS_OUT_OF_MEMORY;
-  } catch (const std::exception& e) {
-    msg = std::string("internal error: ") + e.what();
-    s = BNN_STATUS_INTERNAL;
-  } catch (...) {
-    msg = "internal error: unknown exception";
-    s = BNN_STATUS_INTERNAL;
-  }
+  const bnn_status s = bnn::run_guarded(std::forward<F>(f), msg);
+  if (s == BNN_STATUS_OK) return s;
   try {
     if (errmsg)
       *errmsg = msg;

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "bnn/bnn.h"
+#include "core/guard.h"
 #include "infer/infer_api.h"
 
 namespace {
@@ -13,19 +14,7 @@ void bnn::infer::set_last_error(const std::string& message) { t_last_error = mes
 
 extern "C" {
 const char* bnn_last_errmsg(void) { return t_last_error.c_str(); }
-const char* bnn_status_string(bnn_status s) {
-  switch (s) {
-#define BNN_STATUS_CASE_(name, value, msg) \
-  case BNN_STATUS_##name:                  \
-    return msg;
-    BNN_STATUS_LIST(BNN_STATUS_CASE_)
-#undef BNN_STATUS_CASE_
-    default:
-      return "unknown status";
-  }
-}
+const char* bnn_status_string(bnn_status s) { return bnn::status_string(s); }
 const char* bnn_version_string(void) { return BNN_VERSION_STRING; }
-uint32_t bnn_version_number(void) {
-  return BNN_VERSION_MAJOR * 10000u + BNN_VERSION_MINOR * 100u + BNN_VERSION_PATCH;
-}
+uint32_t bnn_version_number(void) { return bnn::version_number(); }
 }
