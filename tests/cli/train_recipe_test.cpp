@@ -333,3 +333,49 @@ TEST(Train, ResumeAcceptsItsOwnConfigAndRefusesConflicts) {
 }
 
 }  // namespace
+
+namespace {
+
+using namespace cli_test;
+
+// `bnn export` then `bnn predict` on the deployment file: the same predictions as the checkpoint.
+TEST(Train, ExportAndPredictOnTheDeploymentFile) {
+  TempDir tmp;
+  make_dataset(tmp / "data", 200, 40);
+  ASSERT_EQ(train(tmp, tiny_model(json::parse(R"({"epochs": 2, "batch_size": 50})")), tmp / "run"), 0);
+  std::string out, err;
+  ASSERT_EQ(run_bnn("export " + tmp / "run/best.bnn" + " --format bnn-infer --out " + tmp / "m.bnni",
+                    &out, &err), 0) << err;
+  ASSERT_EQ(run_bnn("export " + tmp / "run/best.bnn" + " --format onnx --out " + tmp / "m.onnx", &out,
+                    &err), 0) << err;
+  EXPECT_GT(fs::file_size(tmp / "m.onnx"), 100u);
+  ASSERT_EQ(run_bnn("predict " + tmp / "run/best.bnn" + " --data " + tmp / "data" + " --out " +
+                    tmp / "a.csv", nullptr, &err), 0) << err;
+  ASSERT_EQ(run_bnn("predict " + tmp / "m.bnni" + " --data " + tmp / "data" + " --out " + tmp / "b.csv",
+                    nullptr, &err), 0) << err;
+  EXPECT_NE(err.find("bnn-infer"), std::string::npos) << err;
+  // Same predicted classes, sample by sample (column 3 of the CSV).
+  auto classes = [](const std::string& csv) {
+    std::vector<std::string> c;
+    std::stringstream ss(csv);
+    std::string line;
+    std::getline(ss, line);
+    while (std::getline(ss, line)) {
+      std::stringstream ls(line);
+      std::string f;
+      for (int i = 0; i < 3; ++i) std::getline(ls, f, ',');
+      c.push_back(f);
+    }
+    return c;
+  };
+  const auto a = classes(read_text(tmp / "a.csv")), b = classes(read_text(tmp / "b.csv"));
+  EXPECT_EQ(a.size(), 40u);
+  EXPECT_EQ(a, b);
+  // An unknown format is a usage error; a file that is neither kind is a clear error.
+  EXPECT_NE(run_bnn("export " + tmp / "run/best.bnn" + " --format tflite --out " + tmp / "x", nullptr, &err), 0);
+  write_text(tmp / "junk.bin", "not a model");
+  EXPECT_EQ(run_bnn("predict " + tmp / "junk.bin" + " --data " + tmp / "data", nullptr, &err), 1);
+  EXPECT_NE(err.find("neither a checkpoint"), std::string::npos) << err;
+}
+
+}  // namespace
