@@ -50,16 +50,12 @@ float Model::train_step_exact(const float* x, const int32_t* labels, const std::
   size_t biggest = 0;
   for (size_t j = first; j < first + count; ++j) biggest = std::max(biggest, sizes[j]);
   check_memory(std::max<size_t>(biggest, 1));
-  const float* in = prepared_input(x, local);
-  // A copy: prepared_input's buffer is reused by forward() through the next call.
-  std::vector<float> xin;
-  if (in && in != x) {
-    xin.assign(in, in + local * input_size());
-    in = xin.data();
-  }
+  const float* in = prepared_input(x, local);  // standardised once for all micro-batches
 
   // The segments that are summed: each trainable tensor's gradient, each layer's batch
-  // statistics, and the loss.
+  // statistics, and the loss. A gradient may still await the clipped STE's 0/1 mask (applied by
+  // the fused update, Tensor::grad_mask_clipped): the mask depends on the weights alone, the
+  // same for every micro-batch, so masking the sum equals summing the masked gradients.
   std::vector<Tensor*> params = trainable();
   std::vector<std::vector<float>*> stats;
   for (auto& l : layers_)
@@ -80,7 +76,7 @@ float Model::train_step_exact(const float* x, const int32_t* labels, const std::
     double loss = 0.0;
     try {
       loss = backward_pass(xj, yj, nj);
-    } catch (const Error&) {
+    } catch (...) {
       // Tell the other processes before failing, so that nobody waits for this one.
       if (!reduce) throw;
       bad = true;
