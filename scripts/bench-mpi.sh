@@ -4,18 +4,19 @@
 # `mpirun -np 2` with the plain float reduction, and `mpirun -np 2` with the exact reduction
 # (training.micro_batch 25), side by side in one run, plus the bytes each rank exchanges per step.
 # Ratios, not absolute rates: the machine is shared.
-#   bash scripts/bench-mpi.sh [BUILD_DIR] [TRAIN_SAMPLES]
+#   bash scripts/bench-mpi.sh [BUILD_DIR] [TRAIN_SAMPLES] [MICRO_BATCH]
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BUILD="${1:-$ROOT/build}"
 N="${2:-6000}"
+MB="${3:-25}"
 BNN="$BUILD/bnn"
 DATA=/usr/share/datasets/fashion-mnist
 W="$(mktemp -d)"
 trap 'rm -rf "$W"' EXIT
-/usr/bin/python3 - "$W" "$N" <<'PY'
+/usr/bin/python3 - "$W" "$N" "$MB" <<'PY'
 import json, sys
-w, n = sys.argv[1], int(sys.argv[2])
+w, n, mb = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 sign = {"type": "sign", "ste": "clipped"}
 layers = []
 for i in range(3):
@@ -28,7 +29,7 @@ doc = {"input_shape": [784], "layers": layers, "optimizer": {"type": "adam", "le
        "weight_clip": {"mode": "fixed", "value": 1.0}, "seed": 1,
        "training": {"epochs": 1, "batch_size": 100, "validation_split": 0.0, "train_subset": n}}
 json.dump(doc, open(f"{w}/plain.json", "w"))
-doc["training"]["micro_batch"] = 25
+doc["training"]["micro_batch"] = mb
 json.dump(doc, open(f"{w}/exact.json", "w"))
 params = 784 * 1024 + 1024 * 1024 * 2 + 1024 * 10 + 2 * (3 * 1024 + 10)
 stats = 2 * (3 * 1024 + 10)
@@ -46,13 +47,14 @@ one=$(run one "$BNN" train "$W/plain.json")
 two=$(run two "${MPI[@]}" "$BNN" train "$W/plain.json")
 one_x=$(run one_exact "$BNN" train "$W/exact.json")
 two_x=$(run two_exact "${MPI[@]}" "$BNN" train "$W/exact.json")
-/usr/bin/python3 - "$one" "$two" "$one_x" "$two_x" <<'PY'
+/usr/bin/python3 - "$one" "$two" "$one_x" "$two_x" "$MB" <<'PY'
 import sys
-one, two, one_x, two_x = map(float, sys.argv[1:])
+one, two, one_x, two_x = map(float, sys.argv[1:5])
+mb = int(sys.argv[5])
 print(f"| run | samples/s | vs 1 process |")
 print(f"|---|---|---|")
 print(f"| 1 process, 1 thread | {one:,.0f} | 1.00x |")
 print(f"| mpirun -np 2, plain reduction | {two:,.0f} | {two / one:.2f}x |")
-print(f"| 1 process, micro_batch 25 (exact) | {one_x:,.0f} | {one_x / one:.2f}x |")
-print(f"| mpirun -np 2, micro_batch 25 (exact) | {two_x:,.0f} | {two_x / one:.2f}x |")
+print(f"| 1 process, micro_batch {mb} (exact) | {one_x:,.0f} | {one_x / one:.2f}x |")
+print(f"| mpirun -np 2, micro_batch {mb} (exact) | {two_x:,.0f} | {two_x / one:.2f}x |")
 PY

@@ -17,19 +17,6 @@
 namespace bnn {
 namespace {
 
-// frexp exponent of the largest magnitude (INT64_MIN for all zeros); sets *bad on NaN/Inf.
-int64_t max_exponent(const float* v, size_t n, bool* bad) {
-  float m = 0.0f;
-  for (size_t i = 0; i < n; ++i) {
-    if (!std::isfinite(v[i])) *bad = true;
-    m = std::max(m, std::fabs(v[i]));
-  }
-  if (m == 0.0f || *bad) return std::numeric_limits<int64_t>::min();
-  int e = 0;
-  std::frexp(m, &e);
-  return e;
-}
-
 }  // namespace
 
 float Model::train_step_exact(const float* x, const int32_t* labels, const std::vector<size_t>& sizes,
@@ -61,9 +48,13 @@ float Model::train_step_exact(const float* x, const int32_t* labels, const std::
   for (auto& l : layers_)
     for (auto* s : l->batch_statistics()) stats.push_back(s);
   const size_t n_seg = params.size() + stats.size() + 1;
-  // Per local micro-batch, every segment's values (weighted by the sample count), concatenated.
+  // Segment s's values sit at [seg_off[s], seg_off[s + 1]) of each micro-batch's slice of
+  // exact_contrib_ (kept between steps: no allocation, no page faults per step).
+  // Laid out after the first micro-batch's forward pass: batch statistics have their size only
+  // once a forward pass has run.
   std::vector<size_t> seg_off(n_seg + 1, 0);
-  std::vector<std::vector<float>> contrib(count);
+  size_t total = 0;
+  std::vector<float> maxabs(n_seg, 0.0f);
   int64_t correct = 0;
   std::vector<int64_t> exps(n_seg + 1, std::numeric_limits<int64_t>::min());  // + the bad flag
   bool bad = false;
@@ -79,71 +70,93 @@ float Model::train_step_exact(const float* x, const int32_t* labels, const std::
     } catch (...) {
       // Tell the other processes before failing, so that nobody waits for this one.
       if (!reduce) throw;
-      bad = true;
       exps[n_seg] = 1;
       reduce->max(exps.data(), exps.size());
       throw;
     }
-    correct += static_cast<int64_t>(count_correct(acts_.back().data(), yj, nj, output_size()));
-    std::vector<float>& c = contrib[j];
-    size_t k = 0;
-    const float w = static_cast<float>(nj);
-    for (size_t s = 0; s < n_seg; ++s) {
-      seg_off[s] = k;
-      const float* v = nullptr;
-      size_t n = 1;
-      float lossf = 0.0f;
-      if (s < params.size()) {
-        v = params[s]->grad.data();
-        n = params[s]->grad.size();
-      } else if (s < params.size() + stats.size()) {
-        v = stats[s - params.size()]->data();
-        n = stats[s - params.size()]->size();
-      } else {
-        lossf = static_cast<float>(loss);
-        v = &lossf;
-      }
-      c.resize(k + n);
-      for (size_t i = 0; i < n; ++i) c[k + i] = v[i] * w;
-      exps[s] = std::max(exps[s], max_exponent(&c[k], n, &bad));
-      k += n;
+    if (j == 0) {
+      for (size_t s = 0; s < n_seg; ++s)
+        seg_off[s + 1] = seg_off[s] + (s < params.size()                ? params[s]->grad.size()
+                                       : s < params.size() + stats.size() ? stats[s - params.size()]->size()
+                                                                          : 1);
+      total = seg_off[n_seg];
+      exact_contrib_.resize(count * total);
     }
-    seg_off[n_seg] = k;
+    correct += static_cast<int64_t>(count_correct(acts_.back().data(), yj, nj, output_size()));
+    float* c = exact_contrib_.data() + j * total;
+    const float w = static_cast<float>(nj);
+    const float lossf = static_cast<float>(loss);
+    for (size_t s = 0; s < n_seg; ++s) {
+      const float* v = s < params.size()                ? params[s]->grad.data()
+                       : s < params.size() + stats.size() ? stats[s - params.size()]->data()
+                                                          : &lossf;
+      float* cs = c + seg_off[s];
+      const size_t n = seg_off[s + 1] - seg_off[s];
+      float m = maxabs[s];
+      uint32_t nonfinite = 0;
+      for (size_t i = 0; i < n; ++i) {  // vectorises: no branch, no early exit
+        const float x = v[i] * w;
+        cs[i] = x;
+        m = std::max(m, std::fabs(x));
+        uint32_t bits;
+        std::memcpy(&bits, &x, sizeof bits);
+        nonfinite |= static_cast<uint32_t>((bits & 0x7F800000u) == 0x7F800000u);
+      }
+      maxabs[s] = m;
+      bad = bad || nonfinite != 0;
+    }
   }
+  for (size_t s = 0; s < n_seg; ++s)
+    if (maxabs[s] > 0.0f) {
+      int e = 0;
+      std::frexp(maxabs[s], &e);  // |v| < 2^e
+      exps[s] = e;
+    }
   exps[n_seg] = bad ? 1 : 0;
   if (reduce) reduce->max(exps.data(), exps.size());
   if (exps[n_seg] != 0)
     fail(BNN_STATUS_NUMERIC, std::string("a micro-batch produced NaN or Inf gradients or statistics") +
                                  (bad ? "" : " in another process"));
 
-  // The grid of each segment, and the sums on it.
+  // The grid of each segment, and the sums on it. Scaling by a power of two is exact, and
+  // nearbyint rounds to the nearest integer (ties to even) whatever the value's micro-batch.
   int log2k = 0;
   while ((size_t{1} << log2k) < sizes.size()) ++log2k;
   std::vector<int> lsb(n_seg);
   for (size_t s = 0; s < n_seg; ++s)
     lsb[s] = exps[s] == std::numeric_limits<int64_t>::min() ? 0 : static_cast<int>(exps[s]) + log2k - 62;
-  std::vector<int64_t> acc(seg_off[n_seg] + 1, 0);
-  for (size_t j = 0; j < count; ++j)
-    for (size_t s = 0; s < n_seg; ++s)
+  exact_acc_.assign(total + 1, 0);
+  int64_t* acc = exact_acc_.data();
+  for (size_t j = 0; j < count; ++j) {
+    const float* c = exact_contrib_.data() + j * total;
+    for (size_t s = 0; s < n_seg; ++s) {
+      const double scale = std::ldexp(1.0, -lsb[s]);
       for (size_t i = seg_off[s]; i < seg_off[s + 1]; ++i)
-        acc[i] += static_cast<int64_t>(std::llround(std::ldexp(static_cast<double>(contrib[j][i]), -lsb[s])));
-  acc.back() = correct;
-  if (reduce) reduce->sum(acc.data(), acc.size());
+        acc[i] += static_cast<int64_t>(std::nearbyint(static_cast<double>(c[i]) * scale));
+    }
+  }
+  acc[total] = correct;
+  if (reduce) reduce->sum(acc, total + 1);
 
-  // Back to floats: the sample-weighted means over the global batch.
+  // Back to floats: the sample-weighted means over the global batch (2^lsb * (1 / samples) is
+  // one exact product, so each value is rounded once).
   const double inv = 1.0 / static_cast<double>(global);
+  std::vector<double> factor(n_seg);
+  for (size_t s = 0; s < n_seg; ++s) factor[s] = std::ldexp(inv, lsb[s]);
   auto value = [&](size_t s, size_t i) {
-    return static_cast<float>(std::ldexp(static_cast<double>(acc[i]), lsb[s]) * inv);
+    return static_cast<float>(static_cast<double>(acc[i]) * factor[s]);
   };
-  for (size_t s = 0; s < params.size(); ++s)
-    for (size_t i = seg_off[s]; i < seg_off[s + 1]; ++i) params[s]->grad[i - seg_off[s]] = value(s, i);
+  for (size_t s = 0; s < params.size(); ++s) {
+    float* g = params[s]->grad.data();
+    for (size_t i = seg_off[s]; i < seg_off[s + 1]; ++i) g[i - seg_off[s]] = value(s, i);
+  }
   for (size_t s = params.size(); s < params.size() + stats.size(); ++s) {
     std::vector<float>& st = *stats[s - params.size()];
     for (size_t i = seg_off[s]; i < seg_off[s + 1]; ++i) st[i - seg_off[s]] = value(s, i);
   }
   const float loss = value(n_seg - 1, seg_off[n_seg - 1]);
   apply_update();
-  last_accuracy_ = static_cast<float>(static_cast<double>(acc.back()) * inv);
+  last_accuracy_ = static_cast<float>(static_cast<double>(acc[total]) * inv);
   return loss;
 }
 

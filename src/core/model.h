@@ -152,6 +152,8 @@ class Model {
   std::vector<size_t> layer_flips_, layer_binary_;
   std::vector<std::vector<float>> acts_, grads_;
   std::vector<float> std_input_;
+  std::vector<float> exact_contrib_;  // exact step: the micro-batches' contributions
+  std::vector<int64_t> exact_acc_;    // exact step: the fixed-point sums
 };
 
 
