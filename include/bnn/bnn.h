@@ -367,7 +367,8 @@ typedef int (*bnn_step_callback)(void* user, int64_t step, int32_t epoch, float 
 BNN_API bnn_status bnn_trainer_set_step_callback(bnn_trainer* t, bnn_step_callback cb,
                                                  void* user);
 /* A new model holding the best-validation binarised epoch so far (the one `bnn train` writes
-   as best.bnn); the caller frees it. INVALID_STATE before any binarised epoch finished. */
+   as best.bnn); the caller frees it. INVALID_STATE before any binarised epoch of this trainer
+   beat the best so far (after a resume: until an epoch beats the stored best accuracy). */
 BNN_API bnn_status bnn_trainer_best_model(const bnn_trainer* t, bnn_model** out);
 /* Where the trainer stands: the 0-based epoch it is in (= epochs when done), the steps taken in
    that epoch and the steps an epoch has. Any out pointer may be NULL. */
@@ -377,10 +378,11 @@ BNN_API bnn_status bnn_trainer_position(const bnn_trainer* t, int32_t* epoch_out
    accuracy; the history of records) -- same buffer convention as bnn_model_config_json. */
 BNN_API bnn_status bnn_trainer_state_json(const bnn_trainer* t, char* buf, size_t capacity,
                                           size_t* size_out);
-/* Writes the model together with the trainer's progress (and, separately, nothing else) to
-   path, atomically; bnn_model_load reads it back as a model that bnn_trainer_create resumes
-   bit-exactly, mid-epoch included. The best model so far is not included: save it with
-   bnn_trainer_best_model + bnn_model_save. */
+/* Writes the model together with the trainer's progress to path, atomically; bnn_model_load
+   reads it back as a model that bnn_trainer_create resumes bit-exactly, mid-epoch included. The
+   progress holds what training computed, no wall-clock time, so that a resumed run writes the
+   bytes an uninterrupted one writes. The best model itself is not included (the best validation
+   accuracy is): save it with bnn_trainer_best_model + bnn_model_save. */
 BNN_API bnn_status bnn_trainer_save(const bnn_trainer* t, const char* path);
 
 /* Data-parallel training (issue of 0.2): a host program fills this table with MPI, gloo or
