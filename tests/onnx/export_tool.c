@@ -9,38 +9,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "bnn/bnn.h"
 
-static float* read_images(const char* path, int* n_out) {
-  gzFile f = gzopen(path, "rb");
-  if (!f) { fprintf(stderr, "cannot open %s\n", path); exit(2); }
-  unsigned char h[16];
-  if (gzread(f, h, 16) != 16) exit(2);
-  const int n = (h[4] << 24) | (h[5] << 16) | (h[6] << 8) | h[7];
-  unsigned char* raw = malloc((size_t)n * 784);
-  if (gzread(f, raw, (unsigned)n * 784) != n * 784) exit(2);
-  gzclose(f);
-  float* x = malloc(sizeof(float) * (size_t)n * 784);
-  for (size_t i = 0; i < (size_t)n * 784; ++i) x[i] = raw[i] / 255.0f;
-  free(raw);
-  *n_out = n;
+/* An IDX image file and its label file as arrays, read by the library (bnn_dataset_load_idx). */
+static float* load_idx(const char* images, const char* labels, int32_t** y_out, int* n_out) {
+  bnn_dataset* d = NULL;
+  if (bnn_dataset_load_idx(images, labels, &d) != BNN_STATUS_OK) {
+    fprintf(stderr, "%s: %s\n", images, bnn_last_errmsg());
+    exit(2);
+  }
+  const size_t n = bnn_dataset_count(d), dim = bnn_dataset_sample_size(d);
+  float* x = malloc(sizeof(float) * n * dim);
+  int32_t* y = malloc(sizeof(int32_t) * n);
+  if (dim != 784 || bnn_dataset_get(d, 0, n, x, n * dim, y, n) != BNN_STATUS_OK) {
+    fprintf(stderr, "%s: expected 28x28 images\n", images);
+    exit(2);
+  }
+  bnn_dataset_free(d);
+  *y_out = y;
+  *n_out = (int)n;
   return x;
-}
-
-static int32_t* read_labels(const char* path, int n) {
-  gzFile f = gzopen(path, "rb");
-  if (!f) { fprintf(stderr, "cannot open %s\n", path); exit(2); }
-  unsigned char h[8];
-  if (gzread(f, h, 8) != 8) exit(2);
-  unsigned char* raw = malloc((size_t)n);
-  if (gzread(f, raw, (unsigned)n) != n) exit(2);
-  gzclose(f);
-  int32_t* y = malloc(sizeof(int32_t) * (size_t)n);
-  for (int i = 0; i < n; ++i) y[i] = raw[i];
-  free(raw);
-  return y;
 }
 
 static void check(bnn_status s, const char* what, bnn_model* m) {
@@ -126,14 +115,13 @@ int main(int argc, char** argv) {
   if (argc < 3) { fprintf(stderr, "usage: export_tool DATA_DIR OUT_DIR [train_samples]\n"); return 2; }
   char p1[4096], p2[4096];
   int ntr = 0, nte = 0;
+  int32_t *ytr = NULL, *yte = NULL;
   snprintf(p1, sizeof p1, "%s/train-images-idx3-ubyte.gz", argv[1]);
   snprintf(p2, sizeof p2, "%s/train-labels-idx1-ubyte.gz", argv[1]);
-  float* xtr = read_images(p1, &ntr);
-  int32_t* ytr = read_labels(p2, ntr);
+  float* xtr = load_idx(p1, p2, &ytr, &ntr);
   snprintf(p1, sizeof p1, "%s/t10k-images-idx3-ubyte.gz", argv[1]);
   snprintf(p2, sizeof p2, "%s/t10k-labels-idx1-ubyte.gz", argv[1]);
-  float* xte = read_images(p1, &nte);
-  int32_t* yte = read_labels(p2, nte);
+  float* xte = load_idx(p1, p2, &yte, &nte);
   const int use = argc > 3 ? atoi(argv[3]) : 6000;
   if (use < ntr) ntr = use;
   write_file(argv[2], "test_x.f32", xte, sizeof(float) * (size_t)nte * 784);

@@ -96,22 +96,11 @@ bnn_communicator fake_comm(Rank* r) {
   return c;
 }
 
+// The shared synthetic task (test_helpers.h) as a library dataset.
 bnn_dataset* dataset(size_t n, uint32_t seed) {
-  std::vector<float> x(n * kDim, 0.0f);
-  std::vector<int32_t> y(n, 0);
-  uint32_t s = seed;
-  auto rnd = [&s] {
-    s = s * 1664525u + 1013904223u;
-    return static_cast<float>(s >> 8) / 16777216.0f;
-  };
-  for (size_t i = 0; i < n; ++i) {
-    const int32_t c = static_cast<int32_t>(i % kClasses);
-    y[i] = c;
-    for (size_t j = 0; j < kDim; ++j)
-      x[i * kDim + j] = 0.3f * rnd() + ((j / 5) == static_cast<size_t>(c) ? 0.7f : 0.0f);
-  }
+  const bnn_test::Synthetic t = bnn_test::make_synthetic(n, kDim, kClasses, seed);
   bnn_dataset* d = nullptr;
-  EXPECT_EQ(bnn_dataset_create(x.data(), y.data(), n, kDim, &d), BNN_STATUS_OK) << bnn_last_errmsg();
+  EXPECT_EQ(bnn_dataset_create(t.x.data(), t.y.data(), n, kDim, &d), BNN_STATUS_OK) << bnn_last_errmsg();
   return d;
 }
 

@@ -33,29 +33,11 @@ struct TrainerPtr {
 
 constexpr size_t kDim = 16, kClasses = 3;
 
-// A learnable synthetic problem: class c lights up its own block of pixels, plus noise.
-void make_data(size_t n, uint32_t seed, std::vector<float>& x, std::vector<int32_t>& y) {
-  x.assign(n * kDim, 0.0f);
-  y.assign(n, 0);
-  uint32_t s = seed;
-  auto rnd = [&s] {
-    s = s * 1664525u + 1013904223u;
-    return static_cast<float>(s >> 8) / 16777216.0f;
-  };
-  for (size_t i = 0; i < n; ++i) {
-    const int32_t c = static_cast<int32_t>(i % kClasses);
-    y[i] = c;
-    for (size_t j = 0; j < kDim; ++j)
-      x[i * kDim + j] = 0.3f * rnd() + ((j / 5) == static_cast<size_t>(c) ? 0.7f : 0.0f);
-  }
-}
-
+// The shared synthetic task (test_helpers.h) as a library dataset.
 DatasetPtr dataset(size_t n, uint32_t seed) {
-  std::vector<float> x;
-  std::vector<int32_t> y;
-  make_data(n, seed, x, y);
+  const bnn_test::Synthetic t = bnn_test::make_synthetic(n, kDim, kClasses, seed);
   DatasetPtr d;
-  EXPECT_EQ(bnn_dataset_create(x.data(), y.data(), n, kDim, &d.d), BNN_STATUS_OK) << bnn_last_errmsg();
+  EXPECT_EQ(bnn_dataset_create(t.x.data(), t.y.data(), n, kDim, &d.d), BNN_STATUS_OK) << bnn_last_errmsg();
   return d;
 }
 
@@ -127,7 +109,9 @@ TEST(Trainer, RecipeSwitchesAtTheRightEpochs) {
     for (const char* k : {"train_loss", "train_accuracy", "val_accuracy", "test_accuracy", "flip_ratio"})
       EXPECT_TRUE(r.at(k).is_number()) << k;
     // Only binarised epochs compete for the best model.
-    if (e < 2) EXPECT_FALSE(r.at("best").get<bool>());
+    if (e < 2) {
+      EXPECT_FALSE(r.at("best").get<bool>());
+    }
   }
   EXPECT_EQ(recs[2].at("best").get<bool>(), true);  // the first binarised epoch is the first best
   EXPECT_GT(recs.back().at("val_accuracy").get<double>(), 0.6);  // it learns
