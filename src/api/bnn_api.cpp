@@ -177,6 +177,7 @@ bnn_status bnn_model_get_tensor(const bnn_model* m, size_t index, float* out, si
   return on_model(m, [&](bnn::Model& mm) {
     const bnn::Tensor& t = tensor_at(mm, index);
     if (!out) bnn::fail(BNN_STATUS_INVALID_ARGUMENT, "out is NULL");
+    mm.check_whole("bnn_model_get_tensor");
     if (capacity < t.numel())
       bnn::fail(BNN_STATUS_BUFFER_TOO_SMALL, t.name + " has " + std::to_string(t.numel()) +
                                                   " values, capacity is " + std::to_string(capacity));

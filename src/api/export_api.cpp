@@ -37,6 +37,7 @@ const bool g_products_installed =
 
 std::vector<uint8_t> export_bytes(const bnn::Model& m, const char* format) {
   if (!format) bnn::fail(BNN_STATUS_INVALID_ARGUMENT, "format is NULL");
+  m.check_whole("export");
   if (std::strcmp(format, "bnn-infer") == 0) return bnn::exporters::write_infer(m);
   if (std::strcmp(format, "onnx") == 0) return bnn::exporters::write_onnx(m);
   bnn::fail(BNN_STATUS_INVALID_ARGUMENT,

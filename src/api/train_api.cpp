@@ -302,6 +302,9 @@ bnn_status bnn_trainer_set_communicator(bnn_trainer* t, const bnn_communicator* 
     g.sum_f32 = [cp, check](float* d, size_t n) { check(cp->allreduce_f32(cp->user, d, n), "allreduce_f32"); };
     g.sum_i64 = [cp, check](int64_t* d, size_t n) { check(cp->allreduce_i64(cp->user, d, n, 0), "allreduce_i64"); };
     g.max_i64 = [cp, check](int64_t* d, size_t n) { check(cp->allreduce_i64(cp->user, d, n, 1), "allreduce_i64"); };
+    g.broadcast = [cp, check](void* d, size_t bytes, int root) {
+      check(cp->broadcast(cp->user, d, bytes, root), "broadcast");
+    };
     try {
       tr.set_group(std::move(g));  // SHAPE_MISMATCH: the same verdict on every rank
       // The initial state from rank 0 (every tensor: parameters and batch-norm statistics).

@@ -37,6 +37,7 @@ float Model::train_step_exact(const float* x, const int32_t* labels, const std::
   size_t biggest = 0;
   for (size_t j = first; j < first + count; ++j) biggest = std::max(biggest, sizes[j]);
   check_memory(std::max<size_t>(biggest, 1));
+  prepare_partitioned_step();
   const float* in = prepared_input(x, local);  // standardised once for all micro-batches
 
   // The segments that are summed: each trainable tensor's gradient, each layer's batch

@@ -68,6 +68,7 @@ std::unique_ptr<Model> Model::from_json(const json& doc) {
     for (Tensor* t : l.tensors()) {
       total += t->numel();
       m->tensors_.push_back(t);
+      m->tensor_layer_.push_back(i);
     }
     if (total > (size_t{1} << 28))
       lj.error(BNN_STATUS_OUT_OF_RANGE, "", "the model exceeds 2^28 parameters");
@@ -79,6 +80,7 @@ std::unique_ptr<Model> Model::from_json(const json& doc) {
              "the last layer must produce a 1-D output (logits), got " + shape.str());
   if (shape.numel() < 2)
     lr.error(BNN_STATUS_SHAPE_MISMATCH, "", "the model needs at least 2 output classes");
+  m->scattered_.assign(m->tensors_.size(), 0);
   m->layer_flips_.assign(m->layers_.size(), 0);
   m->layer_binary_.assign(m->layers_.size(), 0);
   for (size_t i = 0; i < m->layers_.size(); ++i) m->layer_binary_[i] = m->layers_[i]->binary_params();
@@ -117,6 +119,9 @@ void Model::set_tensor(size_t index, const float* values, size_t numel) {
     fail(BNN_STATUS_OUT_OF_RANGE, "tensor index " + std::to_string(index) + " out of range");
   if (values == nullptr) fail(BNN_STATUS_INVALID_ARGUMENT, "values is NULL");
   Tensor& t = *tensors_[index];
+  if (scattered_[index])
+    fail(BNN_STATUS_INVALID_STATE, t.name + " is being trained in parts by the ranks of a data-parallel "
+                                            "group: set tensors outside bnn_trainer_run_epoch");
   if (numel != t.numel())
     fail(BNN_STATUS_SHAPE_MISMATCH, t.name + " has " + std::to_string(t.numel()) +
                                         " values, got " + std::to_string(numel));

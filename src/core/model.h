@@ -88,6 +88,32 @@ class Model {
   // unchanged. Empty: none.
   using GradientHook = std::function<void(Model&, double* loss)>;
   void set_gradient_hook(GradientHook h) { gradient_hook_ = std::move(h); }
+
+  // The partitioned update of data-parallel training (set by a trainer in a group of `size`
+  // ranks; size 1: off). The update of a binarised kernel is element-wise and its forward and
+  // backward passes read only its signs, so each rank updates just its own rows (owned_rows) of
+  // every kernel that is partitioned this step (partitioned()), and the ranks exchange the new
+  // signs of their rows: the update costs 1/size of the one-process pass, and only the owner's
+  // rows of the latent weights and optimiser state are current (the others are "scattered").
+  // The ranks agree (sum_i64) on the finiteness of the update before anyone commits, so a NaN
+  // rolls back every rank. gather_partitioned() brings every rank's tensors up to date again
+  // (collective); a step gathers a scattered kernel itself before it needs the latent weights
+  // (a full-precision epoch, an STE other than identity or clipped). Both callbacks throw
+  // bnn::Error; an exchange that failed leaves the model scattered, which save, export and
+  // tensor reads then refuse (check_whole).
+  struct Partition {
+    int rank = 0, size = 1;
+    std::function<void(int64_t*, size_t)> sum_i64;          // in place, over every rank
+    std::function<void(void*, size_t, int)> broadcast;      // bytes from rank `root`
+  };
+  void set_partition(Partition p);
+  bool partitioned(size_t tensor_index) const;
+  // Rows [first, second) of tensor t that rank `rank` updates when t is partitioned.
+  std::pair<size_t, size_t> owned_rows(const Tensor& t, int rank) const;
+  void gather_partitioned();
+  bool scattered() const;
+  // Throws INVALID_STATE naming `what` when some rows live only on other ranks.
+  void check_whole(const char* what) const;
   void set_trainer_state(json s) { trainer_state_ = std::move(s); }
 
   float flip_ratio() const;
@@ -145,6 +171,16 @@ class Model {
   json metadata_;  // free-form, travels with the model
   json trainer_state_;
   GradientHook gradient_hook_;
+  Partition partition_;
+  std::vector<size_t> tensor_layer_;   // tensors_[i] belongs to layers_[tensor_layer_[i]]
+  std::vector<char> scattered_;        // per tensors_ index: rows of other ranks are stale
+  // Broadcasts rows [lo_r, hi_r) of v (rows x cols floats or words) from every rank r.
+  template <class T>
+  void exchange_rows(const Tensor& t, T* v, size_t width);
+  // Makes tensors_[k] whole (latent weights and optimiser state) on every rank: collective.
+  void gather_tensor(size_t k);
+  // Before a step's forward pass: gathers the scattered kernels that this step does not partition.
+  void prepare_partitioned_step();
   float bn_momentum_ = -1.0f;  // set for every batch-norm layer at once (-1: never set so)
   uint64_t steps_ = 0;
   uint64_t max_memory_ = 0;

@@ -7,6 +7,7 @@
 namespace bnn {
 
 std::vector<uint8_t> Model::save_bytes() const {
+  check_whole("saving");
   CheckpointState s;
   s.document = document().dump();
   s.steps = steps_;

@@ -4,8 +4,10 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <tuple>
 
 #include "core/model.h"
+#include "kernels/kernels.h"
 
 namespace bnn {
 
@@ -87,6 +89,7 @@ float Model::train_step(const float* x, const int32_t* labels, size_t batch) {
   check_input(x, batch);
   check_labels(labels, batch);
   check_memory(batch);
+  prepare_partitioned_step();
   x = prepared_input(x, batch);
   const double loss = backward_pass(x, labels, batch);
   const size_t correct = count_correct(acts_.back().data(), labels, batch, output_size());
@@ -125,30 +128,63 @@ double Model::backward_pass(const float* x, const int32_t* labels, size_t batch)
 
 void Model::apply_update() {
   // Stage every update (new weights, clipped, and state in shadow buffers), then swap them in.
-  // Nothing visible has changed until the commit loop.
+  // Nothing visible has changed until the commit loop. In a data-parallel group, a partitioned
+  // kernel is staged for this rank's rows only, and the ranks agree on the outcome and exchange
+  // the new signs before anyone commits (core/model_partition.cpp).
   auto lr_mult = [&](const Tensor* t) {
     return (lr_scale_ == BNN_LR_SCALE_GLOROT && t->binary) ? 1.0f / t->glorot_h : 1.0f;
   };
+  const bool group = partition_.size > 1;
   optimizer_->begin_step();
   std::vector<size_t> flips(layers_.size(), 0);
-  for (size_t i = 0; i < layers_.size(); ++i)
-    for (Tensor* t : layers_[i]->tensors()) {
-      if (!t->trainable) continue;
-      size_t f = 0;
-      if (!optimizer_->stage({t, lr_mult(t)}, clip_bound(*t), &f)) {
-        optimizer_->cancel_step();
-        if (!all_finite(t->grad.data(), t->grad.size()))
-          fail(BNN_STATUS_NUMERIC, layer_label(i, *layers_[i]) + " produced NaN or Inf gradients (" +
-                                       t->name + ")");
-        fail(BNN_STATUS_NUMERIC, "the update of " + t->name + " would produce NaN or Inf");
-      }
-      flips[i] += f;
+  // The group's agreement: [any rank failed, then the flips per layer of the partitioned kernels].
+  std::vector<int64_t> agree(group ? 1 + layers_.size() : 0, 0);
+  std::string failure;
+  for (size_t k = 0; k < tensors_.size() && failure.empty(); ++k) {
+    Tensor* t = tensors_[k];
+    if (!t->trainable) continue;
+    const size_t i = tensor_layer_[k];
+    ParamSlot ps{t, lr_mult(t)};
+    const bool part = partitioned(k);
+    if (part) std::tie(ps.row_begin, ps.row_end) = owned_rows(*t, partition_.rank);
+    size_t f = 0;
+    if (!optimizer_->stage(ps, clip_bound(*t), &f)) {
+      failure = !all_finite(t->grad.data(), t->grad.size())
+                    ? layer_label(i, *layers_[i]) + " produced NaN or Inf gradients (" + t->name + ")"
+                    : "the update of " + t->name + " would produce NaN or Inf";
+      break;
     }
+    if (part)
+      agree[1 + i] += static_cast<int64_t>(f);
+    else
+      flips[i] += f;
+  }
+  if (group) {
+    agree[0] = failure.empty() ? 0 : 1;
+    try {
+      partition_.sum_i64(agree.data(), agree.size());
+      if (agree[0] == 0)
+        for (size_t k = 0; k < tensors_.size(); ++k)
+          if (partitioned(k)) exchange_rows(*tensors_[k], optimizer_->staged_signs(tensors_[k]).data(),
+                                            kernels::packed_words(tensors_[k]->cols()));
+    } catch (...) {
+      optimizer_->cancel_step();
+      throw;
+    }
+    if (agree[0] != 0 && failure.empty()) failure = "the update would produce NaN or Inf on another rank";
+  }
+  if (!failure.empty()) {
+    optimizer_->cancel_step();
+    fail(BNN_STATUS_NUMERIC, failure);
+  }
   for (size_t i = 0; i < layers_.size(); ++i) {
     for (Tensor* t : layers_[i]->tensors())
       if (t->trainable) optimizer_->commit({t, lr_mult(t)});
     layers_[i]->commit_state();
   }
+  for (size_t k = 0; group && k < tensors_.size(); ++k)
+    if (partitioned(k)) scattered_[k] = 1;
+  for (size_t i = 0; group && i < layers_.size(); ++i) flips[i] += static_cast<size_t>(agree[1 + i]);
   layer_flips_ = flips;
   ++steps_;
 }

@@ -133,6 +133,13 @@ std::vector<Optimizer::StateBuffer> Optimizer::state_buffers(const std::vector<T
   return out;
 }
 
+std::vector<std::vector<float>*> Optimizer::state_of(const Tensor* t) {
+  if (cfg_.type == OptType::bop && !t->binary) return fallback_->state_of(t);
+  std::vector<std::vector<float>*> out;
+  for (auto& s : slots(t, slot_count(t->binary))) out.push_back(&s);
+  return out;
+}
+
 bool Optimizer::stage(const ParamSlot& p, float clip, size_t* flips) {
   if (cfg_.type == OptType::bop && !p.tensor->binary) return fallback_->stage(p, clip, flips);
   return run(p, clip, flips);
@@ -183,20 +190,25 @@ bool Optimizer::run(const ParamSlot& p, float clip, size_t* flips_out) {
   c.clip = clip;
   c.mask_clipped = t.grad_mask_clipped;
   c.mask_clip = t.grad_mask_clip;
-  const float* s0 = s.size() > 0 ? s[0].data() : nullptr;
-  const float* s1 = s.size() > 1 ? s[1].data() : nullptr;
-  float* os0 = s.size() > 0 ? sh[1].data() : nullptr;
-  float* os1 = s.size() > 1 ? sh[2].data() : nullptr;
+  // Rows [r0, r1) only: the update is element-wise, a row range is a contiguous range.
+  const size_t r1 = std::min(p.row_end, t.rows()), r0 = std::min(p.row_begin, r1);
+  const size_t off = r0 * t.cols();
+  const float* s0 = s.size() > 0 ? s[0].data() + off : nullptr;
+  const float* s1 = s.size() > 1 ? s[1].data() + off : nullptr;
+  float* os0 = s.size() > 0 ? sh[1].data() + off : nullptr;
+  float* os1 = s.size() > 1 ? sh[2].data() + off : nullptr;
   // Binary kernels: the signs of the new weights for the next forward, in the same pass.
   uint64_t* signs = nullptr;
   if (t.binary) {
     auto& sb = shadow_signs_[t.name];
     sb.resize(t.rows() * kernels::packed_words(t.cols()));
-    signs = sb.data();
+    signs = sb.data() + r0 * kernels::packed_words(t.cols());
   }
   bool finite = true;
-  const size_t flips = kernels::weight_update(c, t.rows(), t.cols(), t.value.data(), t.grad.data(),
-                                              s0, s1, sh[0].data(), os0, os1, signs, &finite);
+  const size_t flips =
+      r1 > r0 ? kernels::weight_update(c, r1 - r0, t.cols(), t.value.data() + off, t.grad.data() + off,
+                                       s0, s1, sh[0].data() + off, os0, os1, signs, &finite)
+              : 0;
   *flips_out = t.binary ? flips : 0;
   return finite;
 }

@@ -39,6 +39,9 @@ struct OptimizerConfig {
 struct ParamSlot {
   Tensor* tensor;
   float lr_mult;  // per-layer learning-rate scale (1/H with lr_scale glorot)
+  // The rows [row_begin, row_end) to update (a data-parallel rank's part: core/model.h,
+  // Model::Partition); the staged buffers' other rows are left as they were.
+  size_t row_begin = 0, row_end = static_cast<size_t>(-1);
 };
 
 class Optimizer {
@@ -64,6 +67,12 @@ class Optimizer {
     std::vector<float>* data;
   };
   std::vector<StateBuffer> state_buffers(const std::vector<Tensor*>& trainable);
+  // The state slots of one trainable tensor (those of the fallback optimiser for Bop's
+  // non-binary tensors).
+  std::vector<std::vector<float>*> state_of(const Tensor* t);
+  // The staged signs of a binary tensor (rows x packed_words(cols) words) between stage() and
+  // commit(): a data-parallel rank fills in the other ranks' rows before committing.
+  std::vector<uint64_t>& staged_signs(const Tensor* t) { return shadow_signs_[t->name]; }
   uint64_t steps() const { return t_; }
   void set_steps(uint64_t t);
 

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <numeric>
+#include <tuple>
 
 #include "core/model.h"
 #include "core/rng.h"
@@ -144,8 +145,8 @@ void Trainer::set_group(Group g) {
                  " micro-batches of training.micro_batch " + std::to_string(micro) + ", fewer than the " +
                  std::to_string(n) + " ranks: use fewer ranks or a smaller micro_batch");
     }
-    if (g.size > 1 && (!g.sum_i64 || !g.max_i64))
-      fail(BNN_STATUS_INVALID_ARGUMENT, "a data-parallel group needs its integer sums");
+    if (g.size > 1 && (!g.sum_i64 || !g.max_i64 || !g.broadcast))
+      fail(BNN_STATUS_INVALID_ARGUMENT, "a data-parallel group needs its integer sums and broadcast");
     group_ = std::move(g);
     return;
   }
@@ -157,8 +158,8 @@ void Trainer::set_group(Group g) {
     fail(BNN_STATUS_SHAPE_MISMATCH, "the last batch of an epoch holds " + std::to_string(last) +
                                         " training samples, fewer than the " + std::to_string(n) +
                                         " ranks: change the batch size or the training set");
-  if (g.size > 1 && (!g.sum_f64 || !g.sum_f32))
-    fail(BNN_STATUS_INVALID_ARGUMENT, "a data-parallel group needs its sums");
+  if (g.size > 1 && (!g.sum_f64 || !g.sum_f32 || !g.sum_i64 || !g.max_i64 || !g.broadcast))
+    fail(BNN_STATUS_INVALID_ARGUMENT, "a data-parallel group needs its sums and broadcast");
   group_ = std::move(g);
 }
 
@@ -246,105 +247,139 @@ const json& Trainer::run_epoch() {
   }
   std::vector<size_t> sizes;
   size_t share = 0, global = 0;
-  struct HookReset {
+  // Data parallel: every rank updates only its rows of the binarised kernels (core/model.h,
+  // Model::Partition), in both modes; the kernels are whole again when run_epoch returns, and
+  // after a CANCELLED or NUMERIC failure, which every rank reaches at the same step. After any
+  // other failure (a broken exchange) the model stays scattered and refuses to be saved.
+  struct PartitionReset {
     Model& m;
     bool on;
-    ~HookReset() {
-      if (on) m.set_gradient_hook(nullptr);
+    ~PartitionReset() {
+      if (!on) return;
+      m.set_gradient_hook(nullptr);
+      m.set_partition({});
     }
-  } hook_reset{model_, parallel && !exact};
+  } partition_reset{model_, parallel};
+  if (parallel) {
+    Model::Partition part;
+    part.rank = group_.rank;
+    part.size = group_.size;
+    part.sum_i64 = group_.sum_i64;
+    part.broadcast = group_.broadcast;
+    model_.set_partition(std::move(part));
+  }
   if (parallel && !exact)
     model_.set_gradient_hook([this, &share, &global](Model& m, double* loss) {
+      // Each rank's gradients are means over its share: the global mean weights them by
+      // share / global. With equal shares that is a sum then a division by the rank count (exact
+      // for 2, 4, ... ranks), applied only to the rows this rank updates.
+      const bool equal = share * static_cast<size_t>(group_.size) == global;
       const float w = static_cast<float>(static_cast<double>(share) / static_cast<double>(global));
-      size_t total = 0;
-      for (const Tensor* t : m.tensors())
-        if (t->trainable) total += t->grad.size();
-      reduce_buf_.resize(total);
-      size_t k = 0;
-      for (const Tensor* t : m.tensors())
-        if (t->trainable)
-          for (float g : t->grad) reduce_buf_[k++] = g * w;
+      const float inv = 1.0f / static_cast<float>(group_.size);
+      for (size_t k = 0; k < m.tensors().size(); ++k) {
+        Tensor* t = m.tensors()[k];
+        if (!t->trainable) continue;
+        if (!equal)
+          for (float& g : t->grad) g *= w;
+        group_.sum_f32(t->grad.data(), t->grad.size());
+        if (!equal) continue;
+        size_t lo = 0, hi = t->rows();
+        if (m.partitioned(k)) std::tie(lo, hi) = m.owned_rows(*t, group_.rank);
+        float* g = t->grad.data();
+        for (size_t i = lo * t->cols(); i < hi * t->cols(); ++i) g[i] *= inv;
+      }
       double l = *loss * static_cast<double>(share) / static_cast<double>(global);
-      group_.sum_f32(reduce_buf_.data(), total);
       group_.sum_f64(&l, 1);
-      k = 0;
-      for (Tensor* t : m.tensors())
-        if (t->trainable)
-          for (float& g : t->grad) g = reduce_buf_[k++];
       *loss = l;
     });
-  for (; prog_.batch < batches;) {
-    const auto t0 = Clock::now();
-    const size_t b0 = prog_.batch * bs, nb = std::min(bs, train_.count - b0);
-    // This rank's contiguous share of the global batch (all of it in one process). Exact mode:
-    // micro-batches of `micro` samples (the last may be shorter); this rank takes the
-    // contiguous run [k*rank/size, k*(rank+1)/size) of the k micro-batches.
-    size_t lo = nb * static_cast<size_t>(group_.rank) / static_cast<size_t>(group_.size);
-    size_t hi = nb * static_cast<size_t>(group_.rank + 1) / static_cast<size_t>(group_.size);
-    size_t mfirst = 0, mcount = 0;
-    if (exact) {
-      const size_t k = (nb + micro - 1) / micro;
-      sizes.assign(k, micro);
-      sizes.back() = nb - (k - 1) * micro;
-      mfirst = k * static_cast<size_t>(group_.rank) / static_cast<size_t>(group_.size);
-      const size_t mend = k * static_cast<size_t>(group_.rank + 1) / static_cast<size_t>(group_.size);
-      mcount = mend - mfirst;
-      lo = std::min(nb, mfirst * micro);
-      hi = std::min(nb, mend * micro);
-    }
-    for (size_t i = lo; i < hi; ++i) {
-      const uint32_t s = order_[b0 + i];
-      std::copy_n(train_.x() + size_t{s} * dim, dim, &xb_[(i - lo) * dim]);
-      yb_[i - lo] = train_.labels()[s];
-    }
-    share = hi - lo;
-    global = nb;
-    stepped_ = true;
-    const float loss = exact ? model_.train_step_exact(xb_.data(), yb_.data(), sizes, mfirst, mcount,
-                                                       parallel ? &exact_reduce : nullptr)
-                             : model_.train_step(xb_.data(), yb_.data(), share);
-    // Exact mode: the loss and accuracy are the global batch's already.
-    double correct = exact ? std::round(static_cast<double>(model_.last_step_accuracy()) * nb)
-                           : static_cast<double>(model_.last_step_accuracy()) * static_cast<double>(share);
-    if (parallel && !exact) {
-      group_.sum_f64(&correct, 1);
-      correct = std::round(correct);
-      // Batch-norm running statistics (the non-trainable tensors) moved with each rank's own
-      // share: average them so that every rank holds the same model.
-      size_t total = 0;
-      for (const Tensor* t : model_.tensors())
-        if (!t->trainable) total += t->value.size();
-      if (total > 0) {
-        reduce_buf_.resize(total);
-        size_t k = 0;
+  try {
+    for (; prog_.batch < batches;) {
+      const auto t0 = Clock::now();
+      const size_t b0 = prog_.batch * bs, nb = std::min(bs, train_.count - b0);
+      // This rank's contiguous share of the global batch (all of it in one process). Exact mode:
+      // micro-batches of `micro` samples (the last may be shorter); this rank takes the
+      // contiguous run [k*rank/size, k*(rank+1)/size) of the k micro-batches.
+      size_t lo = nb * static_cast<size_t>(group_.rank) / static_cast<size_t>(group_.size);
+      size_t hi = nb * static_cast<size_t>(group_.rank + 1) / static_cast<size_t>(group_.size);
+      size_t mfirst = 0, mcount = 0;
+      if (exact) {
+        const size_t k = (nb + micro - 1) / micro;
+        sizes.assign(k, micro);
+        sizes.back() = nb - (k - 1) * micro;
+        mfirst = k * static_cast<size_t>(group_.rank) / static_cast<size_t>(group_.size);
+        const size_t mend = k * static_cast<size_t>(group_.rank + 1) / static_cast<size_t>(group_.size);
+        mcount = mend - mfirst;
+        lo = std::min(nb, mfirst * micro);
+        hi = std::min(nb, mend * micro);
+      }
+      for (size_t i = lo; i < hi; ++i) {
+        const uint32_t s = order_[b0 + i];
+        std::copy_n(train_.x() + size_t{s} * dim, dim, &xb_[(i - lo) * dim]);
+        yb_[i - lo] = train_.labels()[s];
+      }
+      share = hi - lo;
+      global = nb;
+      stepped_ = true;
+      const float loss = exact ? model_.train_step_exact(xb_.data(), yb_.data(), sizes, mfirst, mcount,
+                                                         parallel ? &exact_reduce : nullptr)
+                               : model_.train_step(xb_.data(), yb_.data(), share);
+      // Exact mode: the loss and accuracy are the global batch's already.
+      double correct = exact ? std::round(static_cast<double>(model_.last_step_accuracy()) * nb)
+                             : static_cast<double>(model_.last_step_accuracy()) * static_cast<double>(share);
+      if (parallel && !exact) {
+        group_.sum_f64(&correct, 1);
+        correct = std::round(correct);
+        // Batch-norm running statistics (the non-trainable tensors) moved with each rank's own
+        // share: average them so that every rank holds the same model.
+        size_t total = 0;
         for (const Tensor* t : model_.tensors())
-          if (!t->trainable)
-            for (float v : t->value) reduce_buf_[k++] = v;
-        group_.sum_f32(reduce_buf_.data(), total);
-        const float inv = 1.0f / static_cast<float>(group_.size);
-        for (float& v : reduce_buf_) v *= inv;
-        k = 0;
-        for (size_t i = 0; i < model_.tensors().size(); ++i) {
-          const Tensor* t = model_.tensors()[i];
-          if (t->trainable) continue;
-          model_.set_tensor(i, &reduce_buf_[k], t->numel());
-          k += t->numel();
+          if (!t->trainable) total += t->value.size();
+        if (total > 0) {
+          reduce_buf_.resize(total);
+          size_t k = 0;
+          for (const Tensor* t : model_.tensors())
+            if (!t->trainable)
+              for (float v : t->value) reduce_buf_[k++] = v;
+          group_.sum_f32(reduce_buf_.data(), total);
+          const float inv = 1.0f / static_cast<float>(group_.size);
+          for (float& v : reduce_buf_) v *= inv;
+          k = 0;
+          for (size_t i = 0; i < model_.tensors().size(); ++i) {
+            const Tensor* t = model_.tensors()[i];
+            if (t->trainable) continue;
+            model_.set_tensor(i, &reduce_buf_[k], t->numel());
+            k += t->numel();
+          }
         }
       }
+      prog_.loss_sum += static_cast<double>(loss) * nb;
+      prog_.correct += correct;
+      prog_.flip_sum += model_.flip_ratio();
+      for (size_t l = 0; l < layers; ++l) prog_.layer_flip_sum[l] += model_.layer_flip_ratio(l);
+      prog_.samples += nb;
+      prog_.steps += 1;
+      prog_.batch += 1;
+      prog_.seconds += std::chrono::duration<double>(Clock::now() - t0).count();
+      prog_.samples_timed += nb;
+      int64_t stop = callback_ && callback_(static_cast<int64_t>(model_.steps()), e, loss) != 0;
+      const bool mine = stop != 0;
+      // In a group every rank stops at the same step, whichever callback asked.
+      if (parallel) group_.sum_i64(&stop, 1);
+      if (stop != 0)
+        fail(BNN_STATUS_CANCELLED, std::string(mine ? "the step callback" : "the step callback of another rank") +
+                                       " asked to stop (epoch " + std::to_string(e) + ", batch " +
+                                       std::to_string(prog_.batch) + " of " + std::to_string(batches) +
+                                       "); run_epoch continues from there");
     }
-    prog_.loss_sum += static_cast<double>(loss) * nb;
-    prog_.correct += correct;
-    prog_.flip_sum += model_.flip_ratio();
-    for (size_t l = 0; l < layers; ++l) prog_.layer_flip_sum[l] += model_.layer_flip_ratio(l);
-    prog_.samples += nb;
-    prog_.steps += 1;
-    prog_.batch += 1;
-    prog_.seconds += std::chrono::duration<double>(Clock::now() - t0).count();
-    prog_.samples_timed += nb;
-    if (callback_ && callback_(static_cast<int64_t>(model_.steps()), e, loss) != 0)
-      fail(BNN_STATUS_CANCELLED, "the step callback asked to stop (epoch " + std::to_string(e) +
-                                     ", batch " + std::to_string(prog_.batch) + " of " +
-                                     std::to_string(batches) + "); run_epoch continues from there");
+  } catch (const Error& e) {
+    // Every rank fails these at the same step: gather, so that the model can be saved.
+    if (parallel && (e.status() == BNN_STATUS_CANCELLED || e.status() == BNN_STATUS_NUMERIC))
+      model_.gather_partitioned();
+    throw;
+  }
+  if (parallel) {
+    model_.gather_partitioned();
+    check_ranks_agree();
   }
   double val_loss = 0, val_acc = 0, test_loss = 0, test_acc = 0;
   if (!val_.empty()) evaluate(val_, &val_loss, &val_acc);
@@ -392,6 +427,24 @@ const json& Trainer::run_epoch() {
   record_ = std::move(rec);
   history_.push_back(record_);
   return record_;
+}
+
+void Trainer::check_ranks_agree() {
+  // Every rank must end the epoch with the same model: a hash of every tensor's bits, compared
+  // with a max-reduction of h and -h. A communicator whose float sums differ between ranks would
+  // make them part ways silently; this says so instead.
+  uint64_t h = 1469598103934665603ull;
+  for (const Tensor* t : model_.tensors()) {
+    const auto* w = reinterpret_cast<const uint32_t*>(t->value.data());
+    for (size_t i = 0; i < t->value.size(); ++i) h = (h ^ w[i]) * 1099511628211ull;
+  }
+  const int64_t mine = static_cast<int64_t>(h >> 2);
+  int64_t v[2] = {mine, -mine};
+  group_.max_i64(v, 2);
+  if (v[0] != mine || -v[1] != mine)
+    fail(BNN_STATUS_INTERNAL, "the ranks of the data-parallel group hold different models at the end of epoch " +
+                                  std::to_string(prog_.epoch) + ": the communicator's float sums must give "
+                                  "every rank the same bits");
 }
 
 json Trainer::state() const {

@@ -77,15 +77,18 @@ class Trainer {
   // Data-parallel training (bnn_trainer_set_communicator): this trainer is rank `rank` of `size`
   // trainers that hold the same model and data. Each step trains on this rank's contiguous share
   // [nb*rank/size, nb*(rank+1)/size) of the global batch of nb samples; the gradient hook sums
-  // every trainable gradient and the loss, each weighted by share/nb, so that every rank applies
-  // the global batch's mean gradient; the correct counts are summed for the metrics; after the
-  // step the non-trainable tensors (batch-norm running statistics) are averaged over the ranks.
-  // The sums throw bnn::Error (a failed step of the hook leaves the model unchanged).
+  // every trainable gradient and the loss, each weighted by share/nb, so that every rank has
+  // the global batch's mean gradient; each rank updates its own rows of the binarised kernels
+  // and the ranks exchange the new signs (Model::Partition); the correct counts are summed for
+  // the metrics; after the step the non-trainable tensors (batch-norm running statistics) are
+  // averaged over the ranks. The callbacks throw bnn::Error (a failed step leaves the model
+  // unchanged).
   struct Group {
     int rank = 0, size = 1;
     std::function<void(double*, size_t)> sum_f64;
     std::function<void(float*, size_t)> sum_f32;
-    std::function<void(int64_t*, size_t)> sum_i64, max_i64;  // exact mode (micro_batch)
+    std::function<void(int64_t*, size_t)> sum_i64, max_i64;
+    std::function<void(void*, size_t, int)> broadcast;  // bytes from rank `root`
   };
   // Before the first step; SHAPE_MISMATCH when a batch would leave a rank without samples.
   void set_group(Group g);
@@ -93,6 +96,8 @@ class Trainer {
 
  private:
   void evaluate(const DataRange& d, double* loss, double* accuracy);
+  // Throws INTERNAL when the ranks' models differ (end of a data-parallel epoch; collective).
+  void check_ranks_agree();
   json settings() const;
   Model& model_;
   DataRange train_, val_, test_;
