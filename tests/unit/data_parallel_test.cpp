@@ -295,4 +295,76 @@ TEST(DataParallel, ExactMicroBatchesGiveTheSameBitsForOneTwoAndFourRanks) {
   EXPECT_NE(std::string(bnn_last_errmsg()).find("training.micro_batch"), std::string::npos);
 }
 
+
+// The partitioned update (each rank updates its rows of the binarised kernels, core/model.h) across
+// recipe changes that need the latent weights whole -- a full-precision epoch, an STE that reads
+// the weights -- and a stop asked by one rank's step callback: the exact mode still ends with the
+// one-process bits, inside the callback the scattered kernels refuse to be read, and after the
+// stop they are whole on every rank.
+struct StopWatch {
+  bnn_model* model;
+  int64_t stop_at;         // this rank's callback asks to stop at this step (-1: never)
+  bnn_status read = BNN_STATUS_OK;  // bnn_model_get_tensor of the first kernel inside the callback
+};
+
+int stop_callback(void* user, int64_t step, int32_t, float) {
+  auto* w = static_cast<StopWatch*>(user);
+  std::vector<float> buf(kDim * 32);
+  const bnn_status s = bnn_model_get_tensor(w->model, 0, buf.data(), buf.size());
+  if (s != BNN_STATUS_OK) w->read = s;
+  return step == w->stop_at ? 1 : 0;
+}
+
+TEST(DataParallel, PartitionedUpdateFollowsPhasesStopsTogetherAndKeepsTheOneProcessBits) {
+  json doc = model_doc(32);
+  doc["training"]["micro_batch"] = 4;
+  doc["training"]["pretrain_full_precision_epochs"] = 1;
+  doc["training"]["phases"] = {{{"from_epoch", 2}, {"kernel_ste", "approx_sign"}},
+                               {{"from_epoch", 3}, {"kernel_ste", "clipped"}}};
+  auto run = [&](int size, int stopper) {
+    Group g(size);
+    std::vector<Rank> ranks;
+    for (int r = 0; r < size; ++r) ranks.push_back(Rank{&g, r, 0, -1});
+    std::vector<std::vector<float>> after(size), at_stop(size);
+    std::vector<bnn_status> stopped(size, BNN_STATUS_OK), read(size, BNN_STATUS_OK);
+    std::vector<std::thread> th;
+    for (int r = 0; r < size; ++r)
+      th.emplace_back([&, r] {
+        ModelPtr m = make_model(doc.dump());
+        bnn_dataset* train = dataset(300, 1);
+        bnn_trainer* t = nullptr;
+        EXPECT_EQ(bnn_trainer_create(m, train, nullptr, nullptr, &t), BNN_STATUS_OK) << bnn_last_errmsg();
+        const bnn_communicator c = fake_comm(&ranks[r]);
+        if (size > 1) EXPECT_EQ(bnn_trainer_set_communicator(t, &c), BNN_STATUS_OK) << bnn_trainer_errmsg(t);
+        // Step 40 is in epoch 4 (8 steps an epoch on 240 training samples), a clipped-STE epoch.
+        StopWatch w{m, r == stopper ? 37 : -1};
+        EXPECT_EQ(bnn_trainer_set_step_callback(t, stop_callback, &w), BNN_STATUS_OK);
+        while (!bnn_trainer_done(t)) {
+          const bnn_status s = bnn_trainer_run_epoch(t, nullptr);
+          if (s == BNN_STATUS_CANCELLED) {
+            stopped[r] = s;
+            at_stop[r] = bnn_test::all_tensors(m);  // whole again: readable
+            EXPECT_EQ(bnn_trainer_set_step_callback(t, nullptr, nullptr), BNN_STATUS_OK);
+            continue;
+          }
+          ASSERT_EQ(s, BNN_STATUS_OK) << bnn_trainer_errmsg(t);
+        }
+        read[r] = w.read;
+        after[r] = bnn_test::all_tensors(m);
+        bnn_trainer_free(t);
+        bnn_dataset_free(train);
+      });
+    for (auto& t : th) t.join();
+    for (int r = 0; r < size; ++r) {
+      EXPECT_EQ(stopped[r], BNN_STATUS_CANCELLED) << "rank " << r << " did not stop with rank " << stopper;
+      EXPECT_EQ(at_stop[r], at_stop[0]);
+      EXPECT_EQ(read[r], size > 1 ? BNN_STATUS_INVALID_STATE : BNN_STATUS_OK) << "rank " << r;
+    }
+    return after;
+  };
+  const std::vector<float> solo = run(1, 0)[0];
+  for (int size : {2, 4})
+    for (const auto& a : run(size, size - 1)) EXPECT_EQ(a, solo) << size << " ranks";
+}
+
 }  // namespace
