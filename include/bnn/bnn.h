@@ -414,6 +414,22 @@ typedef struct bnn_communicator {
    batch that leaves a rank without samples or micro-batches), IO (a callback failed). */
 BNN_API bnn_status bnn_trainer_set_communicator(bnn_trainer* t, const bnn_communicator* comm);
 
+/* Since 0.3.0. The communicator with a reduce-scatter: each rank updates only its own rows of the
+   binarised kernels (docs/DISTRIBUTED.md), so it needs only those rows of the summed gradients,
+   and a reduce-scatter moves about half the bytes of an all-reduce. */
+typedef struct bnn_communicator_v2 {
+  bnn_communicator base;
+  /* In place: data holds size blocks one after the other, block r of counts[r] elements (the
+     same counts on every rank); type 0: float, 1: int64. Afterwards this rank's block (at offset
+     counts[0] + .. + counts[rank-1]) holds the element-wise sum over every rank; the other blocks
+     are unspecified. Float sums must give the same bits wherever they are computed for a given
+     size (each block summed once, in an order fixed by the size, is enough). NULL: the trainer
+     all-reduces instead. Returns 0 on success. */
+  int (*reduce_scatter)(void* user, void* data, const size_t* counts, int type);
+} bnn_communicator_v2;
+/* bnn_trainer_set_communicator with the table above; the same checks and statuses. */
+BNN_API bnn_status bnn_trainer_set_communicator_v2(bnn_trainer* t, const bnn_communicator_v2* comm);
+
 /* ---------------------------------------------------------------------------------------------
  * Deployment. Since 0.2.0.
  * ------------------------------------------------------------------------------------------- */

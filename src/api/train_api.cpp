@@ -23,7 +23,7 @@ struct bnn_trainer {
   std::string record;  // the last record, for run_epoch's out pointer
   bnn_step_callback cb = nullptr;
   void* cb_user = nullptr;
-  bnn_communicator comm{};  // a copy (bnn_trainer_set_communicator); size 0 until set
+  bnn_communicator_v2 comm{};  // a copy (bnn_trainer_set_communicator*); size 0 until set
 };
 
 using namespace bnn::api;
@@ -60,6 +60,92 @@ bnn_status new_dataset(std::shared_ptr<const bnn::Dataset> impl, bnn_dataset** o
   h->impl = std::move(impl);
   *out = h;
   return BNN_STATUS_OK;
+}
+
+void join_group(bnn_trainer& tt, const bnn_communicator_v2* comm2) {
+  if (!comm2) bnn::fail(BNN_STATUS_INVALID_ARGUMENT, "comm is NULL");
+  const bnn_communicator* comm = &comm2->base;
+  if (comm->size < 1 || comm->rank < 0 || comm->rank >= comm->size)
+    bnn::fail(BNN_STATUS_INVALID_ARGUMENT, "communicator rank " + std::to_string(comm->rank) +
+                                               " of size " + std::to_string(comm->size) +
+                                               ": expected size >= 1 and 0 <= rank < size");
+  if (!comm->allreduce_i64 || !comm->allreduce_f64 || !comm->allreduce_f32 || !comm->broadcast ||
+      !comm->barrier)
+    bnn::fail(BNN_STATUS_INVALID_ARGUMENT, "a callback of the communicator is NULL");
+  if (tt.comm.base.size != 0)
+    bnn::fail(BNN_STATUS_INVALID_STATE, "the trainer already has a communicator");
+  bnn::Model& model = *const_cast<bnn_model*>(tt.model)->impl;
+  bnn::Trainer& tr = *tt.impl;
+  const bnn_communicator c = *comm;
+  auto check = [](int rc, const char* what) {
+    if (rc != 0)
+      bnn::fail(BNN_STATUS_IO, std::string("the communicator's ") + what + " failed (returned " +
+                                   std::to_string(rc) + "); the step did not happen");
+  };
+  // Every rank must hold the same document, data, position and group size: an all-reduce of
+  // max(h) and max(-h) of a hash tells whether any rank differs (collective on every rank).
+  if (c.size > 1) {
+    const auto& p = tr.progress();
+    std::string id = model.document().dump();
+    id += "|" + std::to_string(c.size) + "|" + std::to_string(p.epoch) + "|" + std::to_string(p.batch);
+    for (const bnn::DataRange* d : {&tr.train_range(), &tr.validation_range(), &tr.test_range()})
+      id += "|" + std::to_string(d->count) + "|" + std::to_string(d->first) + "|" +
+            std::to_string(d->data ? d->data->fingerprint() : 0);
+    uint64_t h = 1469598103934665603ull;
+    for (unsigned char ch : id) h = (h ^ ch) * 1099511628211ull;
+    const int64_t mine = static_cast<int64_t>(h >> 2);
+    int64_t v[2] = {mine, -mine};
+    check(c.allreduce_i64(c.user, v, 2, 1), "allreduce_i64");
+    if (v[0] != mine || -v[1] != mine)
+      bnn::fail(BNN_STATUS_INVALID_ARGUMENT,
+                "the ranks disagree on the model document, the data, the resume position or the "
+                "group size: every rank must train the same document on the same data");
+  }
+  bnn::Trainer::Group g;
+  g.rank = c.rank;
+  g.size = c.size;
+  tt.comm = *comm2;
+  bnn_communicator* cp = &tt.comm.base;
+  g.sum_f64 = [cp, check](double* d, size_t n) { check(cp->allreduce_f64(cp->user, d, n), "allreduce_f64"); };
+  g.sum_f32 = [cp, check](float* d, size_t n) { check(cp->allreduce_f32(cp->user, d, n), "allreduce_f32"); };
+  g.sum_i64 = [cp, check](int64_t* d, size_t n) { check(cp->allreduce_i64(cp->user, d, n, 0), "allreduce_i64"); };
+  g.max_i64 = [cp, check](int64_t* d, size_t n) { check(cp->allreduce_i64(cp->user, d, n, 1), "allreduce_i64"); };
+  g.broadcast = [cp, check](void* d, size_t bytes, int root) {
+    check(cp->broadcast(cp->user, d, bytes, root), "broadcast");
+  };
+  // Without a reduce-scatter, an all-reduce gives every block (this rank's among them).
+  auto rs = tt.comm.reduce_scatter;
+  auto total = [](const std::vector<size_t>& counts) {
+    size_t n = 0;
+    for (size_t k : counts) n += k;
+    return n;
+  };
+  g.reduce_scatter_f32 = [cp, rs, check, total](float* d, const std::vector<size_t>& counts) {
+    if (rs) check(rs(cp->user, d, counts.data(), 0), "reduce_scatter");
+    else check(cp->allreduce_f32(cp->user, d, total(counts)), "allreduce_f32");
+  };
+  g.reduce_scatter_i64 = [cp, rs, check, total](int64_t* d, const std::vector<size_t>& counts) {
+    if (rs) check(rs(cp->user, d, counts.data(), 1), "reduce_scatter");
+    else check(cp->allreduce_i64(cp->user, d, total(counts), 0), "allreduce_i64");
+  };
+  try {
+    tr.set_group(std::move(g));  // SHAPE_MISMATCH: the same verdict on every rank
+    // The initial state from rank 0 (every tensor: parameters and batch-norm statistics).
+    if (c.size > 1) {
+      std::vector<float> buf;
+      for (size_t i = 0; i < model.tensors().size(); ++i) {
+        const bnn::Tensor* ts = model.tensors()[i];
+        buf.assign(ts->value.begin(), ts->value.end());
+        check(c.broadcast(c.user, buf.data(), buf.size() * sizeof(float), 0), "broadcast");
+        if (c.rank != 0) model.set_tensor(i, buf.data(), buf.size());
+      }
+      check(c.barrier(c.user), "barrier");
+    }
+  } catch (...) {
+    tt.comm = bnn_communicator_v2{};
+    tr.set_group(bnn::Trainer::Group{});
+    throw;
+  }
 }
 
 }  // namespace
@@ -254,76 +340,18 @@ bnn_status bnn_trainer_save(const bnn_trainer* t, const char* path) {
   });
 }
 
+
 bnn_status bnn_trainer_set_communicator(bnn_trainer* t, const bnn_communicator* comm) {
   return on_trainer(t, [&](bnn_trainer& tt) {
     if (!comm) bnn::fail(BNN_STATUS_INVALID_ARGUMENT, "comm is NULL");
-    if (comm->size < 1 || comm->rank < 0 || comm->rank >= comm->size)
-      bnn::fail(BNN_STATUS_INVALID_ARGUMENT, "communicator rank " + std::to_string(comm->rank) +
-                                                 " of size " + std::to_string(comm->size) +
-                                                 ": expected size >= 1 and 0 <= rank < size");
-    if (!comm->allreduce_i64 || !comm->allreduce_f64 || !comm->allreduce_f32 || !comm->broadcast ||
-        !comm->barrier)
-      bnn::fail(BNN_STATUS_INVALID_ARGUMENT, "a callback of the communicator is NULL");
-    if (tt.comm.size != 0)
-      bnn::fail(BNN_STATUS_INVALID_STATE, "the trainer already has a communicator");
-    bnn::Model& model = *const_cast<bnn_model*>(tt.model)->impl;
-    bnn::Trainer& tr = *tt.impl;
-    const bnn_communicator c = *comm;
-    auto check = [](int rc, const char* what) {
-      if (rc != 0)
-        bnn::fail(BNN_STATUS_IO, std::string("the communicator's ") + what + " failed (returned " +
-                                     std::to_string(rc) + "); the step did not happen");
-    };
-    // Every rank must hold the same document, data, position and group size: an all-reduce of
-    // max(h) and max(-h) of a hash tells whether any rank differs (collective on every rank).
-    if (c.size > 1) {
-      const auto& p = tr.progress();
-      std::string id = model.document().dump();
-      id += "|" + std::to_string(c.size) + "|" + std::to_string(p.epoch) + "|" + std::to_string(p.batch);
-      for (const bnn::DataRange* d : {&tr.train_range(), &tr.validation_range(), &tr.test_range()})
-        id += "|" + std::to_string(d->count) + "|" + std::to_string(d->first) + "|" +
-              std::to_string(d->data ? d->data->fingerprint() : 0);
-      uint64_t h = 1469598103934665603ull;
-      for (unsigned char ch : id) h = (h ^ ch) * 1099511628211ull;
-      const int64_t mine = static_cast<int64_t>(h >> 2);
-      int64_t v[2] = {mine, -mine};
-      check(c.allreduce_i64(c.user, v, 2, 1), "allreduce_i64");
-      if (v[0] != mine || -v[1] != mine)
-        bnn::fail(BNN_STATUS_INVALID_ARGUMENT,
-                  "the ranks disagree on the model document, the data, the resume position or the "
-                  "group size: every rank must train the same document on the same data");
-    }
-    bnn::Trainer::Group g;
-    g.rank = c.rank;
-    g.size = c.size;
-    tt.comm = c;
-    bnn_communicator* cp = &tt.comm;
-    g.sum_f64 = [cp, check](double* d, size_t n) { check(cp->allreduce_f64(cp->user, d, n), "allreduce_f64"); };
-    g.sum_f32 = [cp, check](float* d, size_t n) { check(cp->allreduce_f32(cp->user, d, n), "allreduce_f32"); };
-    g.sum_i64 = [cp, check](int64_t* d, size_t n) { check(cp->allreduce_i64(cp->user, d, n, 0), "allreduce_i64"); };
-    g.max_i64 = [cp, check](int64_t* d, size_t n) { check(cp->allreduce_i64(cp->user, d, n, 1), "allreduce_i64"); };
-    g.broadcast = [cp, check](void* d, size_t bytes, int root) {
-      check(cp->broadcast(cp->user, d, bytes, root), "broadcast");
-    };
-    try {
-      tr.set_group(std::move(g));  // SHAPE_MISMATCH: the same verdict on every rank
-      // The initial state from rank 0 (every tensor: parameters and batch-norm statistics).
-      if (c.size > 1) {
-        std::vector<float> buf;
-        for (size_t i = 0; i < model.tensors().size(); ++i) {
-          const bnn::Tensor* ts = model.tensors()[i];
-          buf.assign(ts->value.begin(), ts->value.end());
-          check(c.broadcast(c.user, buf.data(), buf.size() * sizeof(float), 0), "broadcast");
-          if (c.rank != 0) model.set_tensor(i, buf.data(), buf.size());
-        }
-        check(c.barrier(c.user), "barrier");
-      }
-    } catch (...) {
-      tt.comm = bnn_communicator{};
-      tr.set_group(bnn::Trainer::Group{});
-      throw;
-    }
+    bnn_communicator_v2 c2{};
+    c2.base = *comm;
+    join_group(tt, &c2);
   });
+}
+
+bnn_status bnn_trainer_set_communicator_v2(bnn_trainer* t, const bnn_communicator_v2* comm) {
+  return on_trainer(t, [&](bnn_trainer& tt) { join_group(tt, comm); });
 }
 
 }  // extern "C"

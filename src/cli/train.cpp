@@ -144,14 +144,14 @@ int run_train(const TrainOptions& opt) {
       }
     }
     // Data parallel: every rank trains, rank 0 alone writes files and prints.
-    const bool writer = !opt.comm || opt.comm->rank == 0;
+    const bool writer = !opt.comm || opt.comm->base.rank == 0;
     const bool quiet = opt.quiet || !writer;
     if (writer) make_dirs(out);
 
     const std::string data_dir = opt.data_dir.empty() ? default_data_dir() : opt.data_dir;
     const data::Split split = data::load_dataset(data_dir);
     TrainerHandle trainer = TrainerHandle::create(model, split.train, nullptr, &split.test);
-    if (opt.comm && opt.comm->size > 1) trainer.check(bnn_trainer_set_communicator(trainer.get(), opt.comm));
+    if (opt.comm && opt.comm->base.size > 1) trainer.check(bnn_trainer_set_communicator_v2(trainer.get(), opt.comm));
     const json state = json::parse(trainer.state_json());
     const int epochs = state.at("epochs");
     int32_t epoch = 0;
@@ -172,8 +172,8 @@ int run_train(const TrainOptions& opt) {
                    data_dir.c_str(), state.at("train_samples").get<size_t>(),
                    state.at("validation_samples").get<size_t>(), state.at("test_samples").get<size_t>(),
                    bnn_get_isa(), bnn_get_num_threads(),
-                   opt.comm && opt.comm->size > 1
-                       ? (", " + std::to_string(opt.comm->size) + " data-parallel ranks").c_str()
+                   opt.comm && opt.comm->base.size > 1
+                       ? (", " + std::to_string(opt.comm->base.size) + " data-parallel ranks").c_str()
                        : "",
                    resumed ? (", resuming at epoch " + std::to_string(epoch + 1) + " batch " +
                               std::to_string(step)).c_str()

@@ -21,7 +21,7 @@ struct TrainOptions {
   long long max_steps = -1;      // stop (as if killed) after this many steps; for tests
   // Data-parallel group (mpirun): every rank trains its share of each batch; rank 0 alone writes
   // files and prints progress. NULL: one process.
-  const bnn_communicator* comm = nullptr;
+  const bnn_communicator_v2* comm = nullptr;
 };
 
 // Returns the process exit code; prints errors to stderr.

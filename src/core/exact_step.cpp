@@ -12,6 +12,7 @@
 #include <cstring>
 #include <limits>
 
+#include "core/fixed_point.h"
 #include "core/model.h"
 
 namespace bnn {
@@ -44,7 +45,13 @@ float Model::train_step_exact(const float* x, const int32_t* labels, const std::
   // statistics, and the loss. A gradient may still await the clipped STE's 0/1 mask (applied by
   // the fused update, Tensor::grad_mask_clipped): the mask depends on the weights alone, the
   // same for every micro-batch, so masking the sum equals summing the masked gradients.
-  std::vector<Tensor*> params = trainable();
+  std::vector<Tensor*> params;
+  std::vector<char> part;  // params[s] is partitioned over the ranks (core/model_partition.cpp)
+  for (size_t k = 0; k < tensors_.size(); ++k)
+    if (tensors_[k]->trainable) {
+      params.push_back(tensors_[k]);
+      part.push_back(partitioned(k) ? 1 : 0);
+    }
   std::vector<std::vector<float>*> stats;
   for (auto& l : layers_)
     for (auto* s : l->batch_statistics()) stats.push_back(s);
@@ -93,18 +100,20 @@ float Model::train_step_exact(const float* x, const int32_t* labels, const std::
                                                           : &lossf;
       float* cs = c + seg_off[s];
       const size_t n = seg_off[s + 1] - seg_off[s];
-      float m = maxabs[s];
-      uint32_t nonfinite = 0;
-      for (size_t i = 0; i < n; ++i) {  // vectorises: no branch, no early exit
+      // The largest magnitude as the largest bit pattern without the sign (the same order for
+      // non-negative floats; NaN and Inf lie above every finite value): an integer max, which
+      // vectorises where a float max does not.
+      uint32_t m;
+      std::memcpy(&m, &maxabs[s], sizeof m);
+      for (size_t i = 0; i < n; ++i) {
         const float x = v[i] * w;
         cs[i] = x;
-        m = std::max(m, std::fabs(x));
         uint32_t bits;
         std::memcpy(&bits, &x, sizeof bits);
-        nonfinite |= static_cast<uint32_t>((bits & 0x7F800000u) == 0x7F800000u);
+        m = std::max(m, bits & 0x7FFFFFFFu);
       }
-      maxabs[s] = m;
-      bad = bad || nonfinite != 0;
+      std::memcpy(&maxabs[s], &m, sizeof m);
+      bad = bad || m >= 0x7F800000u;
     }
   }
   for (size_t s = 0; s < n_seg; ++s)
@@ -120,24 +129,43 @@ float Model::train_step_exact(const float* x, const int32_t* labels, const std::
                                  (bad ? "" : " in another process"));
 
   // The grid of each segment, and the sums on it. Scaling by a power of two is exact, and
-  // nearbyint rounds to the nearest integer (ties to even) whatever the value's micro-batch.
+  // rounding goes to the nearest integer (ties to even) whatever the value's micro-batch.
   int log2k = 0;
   while ((size_t{1} << log2k) < sizes.size()) ++log2k;
   std::vector<int> lsb(n_seg);
   for (size_t s = 0; s < n_seg; ++s)
     lsb[s] = exps[s] == std::numeric_limits<int64_t>::min() ? 0 : static_cast<int>(exps[s]) + log2k - 62;
-  exact_acc_.assign(total + 1, 0);
+  auto fixed = round_to_int64;  // nearbyint without the library call (core/fixed_point.h)
+  exact_acc_.resize(total + 1);
   int64_t* acc = exact_acc_.data();
   for (size_t j = 0; j < count; ++j) {
     const float* c = exact_contrib_.data() + j * total;
     for (size_t s = 0; s < n_seg; ++s) {
       const double scale = std::ldexp(1.0, -lsb[s]);
-      for (size_t i = seg_off[s]; i < seg_off[s + 1]; ++i)
-        acc[i] += static_cast<int64_t>(std::nearbyint(static_cast<double>(c[i]) * scale));
+      if (j == 0)  // the first micro-batch writes, the others add: no pass to clear the sums
+        for (size_t i = seg_off[s]; i < seg_off[s + 1]; ++i) acc[i] = fixed(static_cast<double>(c[i]) * scale);
+      else
+        for (size_t i = seg_off[s]; i < seg_off[s + 1]; ++i) acc[i] += fixed(static_cast<double>(c[i]) * scale);
     }
   }
   acc[total] = correct;
-  if (reduce) reduce->sum(acc, total + 1);
+  if (reduce) {
+    // A partitioned kernel is needed only on this rank's rows: a reduce-scatter by rows (about
+    // half the bytes); every other run of segments (and the correct count) is summed whole.
+    size_t run = 0;
+    for (size_t s = 0; s < params.size(); ++s) {
+      if (!part[s] || !reduce->scatter) continue;
+      if (seg_off[s] > run) reduce->sum(acc + run, seg_off[s] - run);
+      std::vector<size_t> counts(static_cast<size_t>(partition_.size));
+      for (int r = 0; r < partition_.size; ++r) {
+        const auto rows = owned_rows(*params[s], r);
+        counts[static_cast<size_t>(r)] = (rows.second - rows.first) * params[s]->cols();
+      }
+      reduce->scatter(acc + seg_off[s], counts);
+      run = seg_off[s + 1];
+    }
+    reduce->sum(acc + run, total + 1 - run);
+  }
 
   // Back to floats: the sample-weighted means over the global batch (2^lsb * (1 / samples) is
   // one exact product, so each value is rounded once).
@@ -149,7 +177,15 @@ float Model::train_step_exact(const float* x, const int32_t* labels, const std::
   };
   for (size_t s = 0; s < params.size(); ++s) {
     float* g = params[s]->grad.data();
-    for (size_t i = seg_off[s]; i < seg_off[s + 1]; ++i) g[i - seg_off[s]] = value(s, i);
+    // A kernel partitioned over the ranks (core/model_partition.cpp) is updated, and so read,
+    // only on this rank's rows.
+    size_t lo = seg_off[s], hi = seg_off[s + 1];
+    if (part[s]) {
+      const auto rows = owned_rows(*params[s], partition_.rank);
+      lo = seg_off[s] + rows.first * params[s]->cols();
+      hi = seg_off[s] + rows.second * params[s]->cols();
+    }
+    for (size_t i = lo; i < hi; ++i) g[i - seg_off[s]] = value(s, i);
   }
   for (size_t s = params.size(); s < params.size() + stats.size(); ++s) {
     std::vector<float>& st = *stats[s - params.size()];

@@ -59,6 +59,8 @@ class Model {
   struct ExactReduce {
     std::function<void(int64_t*, size_t)> sum;  // in place, over every process
     std::function<void(int64_t*, size_t)> max;
+    // Optional: blocks of counts[r] values, one per process; this process's block gets the sum.
+    std::function<void(int64_t*, const std::vector<size_t>&)> scatter;
   };
   float train_step_exact(const float* x, const int32_t* labels, const std::vector<size_t>& sizes,
                          size_t first, size_t count, const ExactReduce* reduce);

@@ -244,6 +244,7 @@ const json& Trainer::run_epoch() {
   if (exact && parallel) {
     exact_reduce.sum = group_.sum_i64;
     exact_reduce.max = group_.max_i64;
+    exact_reduce.scatter = group_.reduce_scatter_i64;
   }
   std::vector<size_t> sizes;
   size_t share = 0, global = 0;
@@ -276,15 +277,26 @@ const json& Trainer::run_epoch() {
       const bool equal = share * static_cast<size_t>(group_.size) == global;
       const float w = static_cast<float>(static_cast<double>(share) / static_cast<double>(global));
       const float inv = 1.0f / static_cast<float>(group_.size);
+      std::vector<size_t> counts;
       for (size_t k = 0; k < m.tensors().size(); ++k) {
         Tensor* t = m.tensors()[k];
         if (!t->trainable) continue;
         if (!equal)
           for (float& g : t->grad) g *= w;
-        group_.sum_f32(t->grad.data(), t->grad.size());
-        if (!equal) continue;
         size_t lo = 0, hi = t->rows();
-        if (m.partitioned(k)) std::tie(lo, hi) = m.owned_rows(*t, group_.rank);
+        if (m.partitioned(k)) {
+          // Only this rank's rows are updated here: a reduce-scatter by rows.
+          counts.resize(static_cast<size_t>(group_.size));
+          for (int r = 0; r < group_.size; ++r) {
+            const auto rows = m.owned_rows(*t, r);
+            counts[static_cast<size_t>(r)] = (rows.second - rows.first) * t->cols();
+          }
+          group_.reduce_scatter_f32(t->grad.data(), counts);
+          std::tie(lo, hi) = m.owned_rows(*t, group_.rank);
+        } else {
+          group_.sum_f32(t->grad.data(), t->grad.size());
+        }
+        if (!equal) continue;
         float* g = t->grad.data();
         for (size_t i = lo * t->cols(); i < hi * t->cols(); ++i) g[i] *= inv;
       }

@@ -89,6 +89,9 @@ class Trainer {
     std::function<void(float*, size_t)> sum_f32;
     std::function<void(int64_t*, size_t)> sum_i64, max_i64;
     std::function<void(void*, size_t, int)> broadcast;  // bytes from rank `root`
+    // In place: blocks of counts[r] elements, one per rank; this rank's block gets the sum.
+    std::function<void(float*, const std::vector<size_t>&)> reduce_scatter_f32;
+    std::function<void(int64_t*, const std::vector<size_t>&)> reduce_scatter_i64;
   };
   // Before the first step; SHAPE_MISMATCH when a batch would leave a rank without samples.
   void set_group(Group g);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <condition_variable>
 #include <functional>
@@ -15,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/fixed_point.h"
 #include "test_helpers.h"
 
 namespace {
@@ -96,6 +98,35 @@ bnn_communicator fake_comm(Rank* r) {
   return c;
 }
 
+// The same with a reduce-scatter (bnn_communicator_v2): a sum in rank order of which this rank
+// keeps its own block, and garbage (NaN) in the others, which nobody may read.
+bnn_communicator_v2 fake_comm_v2(Rank* r) {
+  bnn_communicator_v2 c{};
+  c.base = fake_comm(r);
+  c.reduce_scatter = [](void* u, void* d, const size_t* counts, int type) {
+    auto* rk = static_cast<Rank*>(u);
+    size_t total = 0, lo = 0;
+    for (int k = 0; k < rk->g->size; ++k) {
+      if (k < rk->rank) lo += counts[k];
+      total += counts[k];
+    }
+    const size_t hi = lo + counts[rk->rank];
+    if (type == 0) {
+      auto* f = static_cast<float*>(d);
+      const int rc = reduce(u, f, total, false);
+      for (size_t i = 0; i < total; ++i)
+        if (i < lo || i >= hi) f[i] = std::nanf("");
+      return rc;
+    }
+    auto* v = static_cast<int64_t*>(d);
+    const int rc = reduce(u, v, total, false);
+    for (size_t i = 0; i < total; ++i)
+      if (i < lo || i >= hi) v[i] = INT64_MIN;
+    return rc;
+  };
+  return c;
+}
+
 // The shared synthetic task (test_helpers.h) as a library dataset.
 bnn_dataset* dataset(size_t n, uint32_t seed) {
   const bnn_test::Synthetic t = bnn_test::make_synthetic(n, kDim, kClasses, seed);
@@ -127,7 +158,8 @@ struct Result {
 };
 
 // Runs `size` ranks in threads, each its own model (doc_of(rank)) and its own copy of the data.
-std::vector<Result> run_group(int size, const std::function<json(int)>& doc_of, int fail_f32_at = -1) {
+std::vector<Result> run_group(int size, const std::function<json(int)>& doc_of, int fail_f32_at = -1,
+                              bool v2 = false) {
   Group g(size);
   std::vector<Rank> ranks;
   for (int r = 0; r < size; ++r) ranks.push_back(Rank{&g, r, 0, fail_f32_at});
@@ -141,8 +173,8 @@ std::vector<Result> run_group(int size, const std::function<json(int)>& doc_of, 
       bnn_dataset* test = dataset(90, 2);
       bnn_trainer* t = nullptr;
       EXPECT_EQ(bnn_trainer_create(m, train, nullptr, test, &t), BNN_STATUS_OK) << bnn_last_errmsg();
-      const bnn_communicator c = fake_comm(&ranks[r]);
-      out.set = bnn_trainer_set_communicator(t, &c);
+      const bnn_communicator_v2 c = fake_comm_v2(&ranks[r]);
+      out.set = v2 ? bnn_trainer_set_communicator_v2(t, &c) : bnn_trainer_set_communicator(t, &c.base);
       out.msg = bnn_trainer_errmsg(t);
       out.before = bnn_test::all_tensors(m);
       while (out.set == BNN_STATUS_OK && !bnn_trainer_done(t)) {
@@ -190,6 +222,14 @@ TEST(DataParallel, TwoRanksEndIdenticalAndLearnLikeOne) {
   // Two runs of the same group are identical.
   const auto again = run_group(2, [](int) { return model_doc(32); });
   EXPECT_EQ(again[0].after, two[0].after);
+  // With a reduce-scatter (whose other blocks are NaN here) each rank reads only its own rows of
+  // the kernels' gradients: the same sums, the same bits.
+  const auto scattered = run_group(2, [](int) { return model_doc(32); }, -1, true);
+  for (const Result& r : scattered) {
+    ASSERT_EQ(r.run, BNN_STATUS_OK) << r.msg;
+    EXPECT_EQ(r.after, two[0].after);
+    EXPECT_EQ(r.records, two[0].records);
+  }
 }
 
 TEST(DataParallel, WrongLaunchesFailBeforeTraining) {
@@ -321,7 +361,7 @@ TEST(DataParallel, PartitionedUpdateFollowsPhasesStopsTogetherAndKeepsTheOneProc
   doc["training"]["pretrain_full_precision_epochs"] = 1;
   doc["training"]["phases"] = {{{"from_epoch", 2}, {"kernel_ste", "approx_sign"}},
                                {{"from_epoch", 3}, {"kernel_ste", "clipped"}}};
-  auto run = [&](int size, int stopper) {
+  auto run = [&](int size, int stopper, bool v2) {
     Group g(size);
     std::vector<Rank> ranks;
     for (int r = 0; r < size; ++r) ranks.push_back(Rank{&g, r, 0, -1});
@@ -334,8 +374,12 @@ TEST(DataParallel, PartitionedUpdateFollowsPhasesStopsTogetherAndKeepsTheOneProc
         bnn_dataset* train = dataset(300, 1);
         bnn_trainer* t = nullptr;
         EXPECT_EQ(bnn_trainer_create(m, train, nullptr, nullptr, &t), BNN_STATUS_OK) << bnn_last_errmsg();
-        const bnn_communicator c = fake_comm(&ranks[r]);
-        if (size > 1) EXPECT_EQ(bnn_trainer_set_communicator(t, &c), BNN_STATUS_OK) << bnn_trainer_errmsg(t);
+        const bnn_communicator_v2 c = fake_comm_v2(&ranks[r]);
+        if (size > 1) {
+          const bnn_status s = v2 ? bnn_trainer_set_communicator_v2(t, &c)
+                                  : bnn_trainer_set_communicator(t, &c.base);
+          EXPECT_EQ(s, BNN_STATUS_OK) << bnn_trainer_errmsg(t);
+        }
         // Step 40 is in epoch 4 (8 steps an epoch on 240 training samples), a clipped-STE epoch.
         StopWatch w{m, r == stopper ? 37 : -1};
         EXPECT_EQ(bnn_trainer_set_step_callback(t, stop_callback, &w), BNN_STATUS_OK);
@@ -362,9 +406,30 @@ TEST(DataParallel, PartitionedUpdateFollowsPhasesStopsTogetherAndKeepsTheOneProc
     }
     return after;
   };
-  const std::vector<float> solo = run(1, 0)[0];
-  for (int size : {2, 4})
-    for (const auto& a : run(size, size - 1)) EXPECT_EQ(a, solo) << size << " ranks";
+  const std::vector<float> solo = run(1, 0, false)[0];
+  for (bool v2 : {false, true})
+    for (int size : {2, 4})
+      for (const auto& a : run(size, size - 1, v2))
+        EXPECT_EQ(a, solo) << size << " ranks, " << (v2 ? "reduce-scatter" : "all-reduce");
+}
+
+
+// The exact step's rounding onto its grid equals std::nearbyint (ties to even) for every float
+// times a power of two it can meet: halves, ties, the 2^23 and 2^51 boundaries, large and tiny.
+TEST(DataParallel, FixedPointRoundingIsNearbyint) {
+  std::vector<double> vs = {0.0, -0.0, 0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 0.49999997, 8388607.5,
+                            8388608.0, -8388607.5, 0x1p51, -0x1p51, 0x1.fffffep50, 0x1.fffffep62,
+                            -0x1.fffffep62, 1e-30, -1e-30};
+  uint32_t state = 12345;
+  for (int i = 0; i < 200000; ++i) {
+    state = state * 1664525u + 1013904223u;
+    float f;
+    uint32_t bits = state & 0xBFFFFFFFu;  // exponents below 2^1: finite, |f| < 2
+    std::memcpy(&f, &bits, sizeof f);
+    vs.push_back(std::ldexp(static_cast<double>(f), static_cast<int>(state % 62)));
+  }
+  for (double v : vs)
+    ASSERT_EQ(bnn::round_to_int64(v), static_cast<int64_t>(std::nearbyint(v))) << std::hexfloat << v;
 }
 
 }  // namespace

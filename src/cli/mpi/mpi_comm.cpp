@@ -5,13 +5,15 @@
 #define MPICH_SKIP_MPICXX 1
 #include <mpi.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
+#include <vector>
 
 namespace bnn::cli {
 namespace {
 
-bnn_communicator g_comm{};
+bnn_communicator_v2 g_comm{};
 bool g_started = false;
 int g_size = 1;
 
@@ -46,11 +48,47 @@ int broadcast(void*, void* d, size_t bytes, int root) {
   }
   return 0;
 }
+// Ring reduce-scatter with MPI_Sendrecv: in size-1 steps each rank passes one block's partial sum
+// to the next rank and adds its own values to the block it receives, so that block r is complete
+// on rank r, summed once, in an order fixed by the size. (Open MPI's MPI_Reduce_scatter took
+// longer than a whole MPI_Allreduce on this machine: 3.3-4.0 ms against 2.2 ms for 11.7 MB.)
+template <class T>
+int ring_reduce_scatter(T* data, const size_t* counts, MPI_Datatype type) {
+  int rank = 0, size = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  std::vector<size_t> off(static_cast<size_t>(size) + 1, 0);
+  size_t biggest = 0;
+  for (int r = 0; r < size; ++r) {
+    if (counts[r] > static_cast<size_t>(INT_MAX)) return 2;
+    off[r + 1] = off[r] + counts[r];
+    biggest = std::max(biggest, counts[r]);
+  }
+  static thread_local std::vector<T> tmp;
+  tmp.resize(biggest);
+  const int next = (rank + 1) % size, prev = (rank + size - 1) % size;
+  for (int s = 0; s + 1 < size; ++s) {
+    const int send = ((rank - s - 1) % size + size) % size;
+    const int recv = ((rank - s - 2) % size + size) % size;
+    if (MPI_Sendrecv(data + off[send], static_cast<int>(counts[send]), type, next, 77, tmp.data(),
+                     static_cast<int>(counts[recv]), type, prev, 77, MPI_COMM_WORLD,
+                     MPI_STATUS_IGNORE) != MPI_SUCCESS)
+      return 1;
+    T* dst = data + off[recv];
+    for (size_t i = 0; i < counts[recv]; ++i) dst[i] += tmp[i];
+  }
+  return 0;
+}
+int reduce_scatter(void*, void* data, const size_t* counts, int type) {
+  if (type == 0) return ring_reduce_scatter(static_cast<float*>(data), counts, MPI_FLOAT);
+  if (type == 1) return ring_reduce_scatter(static_cast<int64_t*>(data), counts, MPI_INT64_T);
+  return 3;
+}
 int barrier(void*) { return MPI_Barrier(MPI_COMM_WORLD) == MPI_SUCCESS ? 0 : 1; }
 
 }  // namespace
 
-const bnn_communicator* mpi_communicator_from_launcher() {
+const bnn_communicator_v2* mpi_communicator_from_launcher() {
   if (!std::getenv("OMPI_COMM_WORLD_SIZE") && !std::getenv("PMI_SIZE")) return nullptr;
   int inited = 0;
   MPI_Initialized(&inited);
@@ -62,14 +100,16 @@ const bnn_communicator* mpi_communicator_from_launcher() {
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &g_size);
   if (g_size <= 1) return nullptr;
-  g_comm.user = nullptr;
-  g_comm.rank = rank;
-  g_comm.size = g_size;
-  g_comm.allreduce_i64 = allreduce_i64;
-  g_comm.allreduce_f64 = allreduce_f64;
-  g_comm.allreduce_f32 = allreduce_f32;
-  g_comm.broadcast = broadcast;
-  g_comm.barrier = barrier;
+  bnn_communicator& c = g_comm.base;
+  c.user = nullptr;
+  c.rank = rank;
+  c.size = g_size;
+  c.allreduce_i64 = allreduce_i64;
+  c.allreduce_f64 = allreduce_f64;
+  c.allreduce_f32 = allreduce_f32;
+  c.broadcast = broadcast;
+  c.barrier = barrier;
+  g_comm.reduce_scatter = reduce_scatter;
   return &g_comm;
 }
 
