@@ -36,11 +36,13 @@ EXCLUDED: Dict[str, Dict[str, str]] = {
             "the table of C callbacks needs a communication library (MPI, gloo) that the Go "
             "module cannot depend on offline; Go programs wanting data parallelism run "
             "`mpirun bnn train` or call the C API through their own cgo file"),
+        "bnn_trainer_set_communicator_v2": "as bnn_trainer_set_communicator",
     },
     "python": {
         "bnn_trainer_set_communicator": (
             "data-parallel training needs a communication library (mpi4py, gloo) that is not "
             "available offline; use `mpirun bnn train` or the C API"),
+        "bnn_trainer_set_communicator_v2": "as bnn_trainer_set_communicator",
     },
     # JavaScript keeps its list next to the code: NOT_WRAPPED in wasm/js/bnn.mjs (read below).
 }

@@ -70,6 +70,7 @@ export const NOT_WRAPPED = Object.freeze({
   bnn_dataset_load_idx: 'file path: parse IDX in JavaScript and use Dataset.create',
   bnn_trainer_save: 'file path: no file system in the wasm build',
   bnn_trainer_set_communicator: 'data-parallel training across processes: not available in a browser',
+  bnn_trainer_set_communicator_v2: 'data-parallel training across processes: not available in a browser',
   bnn_model_export: 'file path: use Model.export(format) (bnn_model_export_buffer)',
   bnn_infer_load: 'file path: use Infer.load(bytes) (bnn_infer_load_buffer)',
 });

@@ -57,6 +57,20 @@ pub struct bnn_communicator {
     pub barrier: Option<unsafe extern "C" fn(user: *mut c_void) -> c_int>,
 }
 
+/// `bnn_communicator_v2`: the table with a reduce-scatter (`bnn_trainer_set_communicator_v2`).
+#[repr(C)]
+pub struct bnn_communicator_v2 {
+    pub base: bnn_communicator,
+    pub reduce_scatter: Option<
+        unsafe extern "C" fn(
+            user: *mut c_void,
+            data: *mut c_void,
+            counts: *const usize,
+            r#type: c_int,
+        ) -> c_int,
+    >,
+}
+
 pub type bnn_status = c_int;
 pub type bnn_param = c_int;
 
@@ -264,6 +278,10 @@ extern "C" {
     pub fn bnn_trainer_set_communicator(
         t: *mut bnn_trainer,
         comm: *const bnn_communicator,
+    ) -> bnn_status;
+    pub fn bnn_trainer_set_communicator_v2(
+        t: *mut bnn_trainer,
+        comm: *const bnn_communicator_v2,
     ) -> bnn_status;
 
     // ---- Additions of 0.2.0: deployment ----
