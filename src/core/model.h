@@ -109,6 +109,10 @@ class Model {
     std::function<void(void*, size_t, int)> broadcast;      // bytes from rank `root`
   };
   void set_partition(Partition p);
+  // Synchronised batch norm for every layer (layers/layer.h); null: off.
+  void set_batch_sync(const BatchSync* s) {
+    for (auto& l : layers_) l->set_batch_sync(s);
+  }
   bool partitioned(size_t tensor_index) const;
   // Rows [first, second) of tensor t that rank `rank` updates when t is partitioned.
   std::pair<size_t, size_t> owned_rows(const Tensor& t, int rank) const;

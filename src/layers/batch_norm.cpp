@@ -57,7 +57,9 @@ class BatchNorm : public Layer {
     const size_t rows = batch * (in_.numel() / c_);
     scale_buf_.resize(c_);
     shift_buf_.resize(c_);
-    if (training) {
+    if (training && sync_) {
+      synced_statistics(x, rows);
+    } else if (training) {
       // Two-pass mean/variance in double: stable and independent of the thread count.
       batch_mean_.resize(c_);
       batch_var_.resize(c_);
@@ -85,6 +87,8 @@ class BatchNorm : public Layer {
           inv_std_[c0 + j] = static_cast<float>(1.0 / std::sqrt(var[j] + epsilon_));
         }
       });
+    }
+    if (training) {
       // What commit_state() would store must stay finite too (a batch of huge but finite
       // activations has a variance beyond float): refuse the step now, before anything commits.
       for (size_t c = 0; c < c_; ++c)
@@ -157,9 +161,27 @@ class BatchNorm : public Layer {
     if (beta_)
       for (size_t c = 0; c < c_; ++c) beta_->grad[c] = static_cast<float>(sum_dy[c]);
     if (!dx) return;
+    double n = static_cast<double>(rows);
+    if (sync_) {
+      // The sums over the global batch. This rank's dy is the gradient of its own share's mean
+      // loss, weight (share / global) times that of the global batch's mean loss: the sums are
+      // taken on that common scale and brought back to this rank's. (gamma's and beta's
+      // gradients stay this rank's own: the gradient hook sums them over the ranks.)
+      const double w = sync_->weight;
+      sums_.resize(2 * c_);
+      for (size_t c = 0; c < c_; ++c) {
+        sums_[c] = sum_dy[c] * w;
+        sums_[c_ + c] = sum_dy_xhat[c] * w;
+      }
+      sync_->sum(sums_.data(), sums_.size());
+      for (size_t c = 0; c < c_; ++c) {
+        sum_dy[c] = sums_[c] / w;
+        sum_dy_xhat[c] = sums_[c_ + c] / w;
+      }
+      n = global_rows_;
+    }
     // Per channel: dx = k (n dy - sum(dy) - xhat sum(dy xhat)), k = gamma inv_std / n; rows
     // outer so that memory is read in order.
-    const double n = static_cast<double>(rows);
     std::vector<float> k(c_), mdy(c_), mdyx(c_);
     for (size_t c = 0; c < c_; ++c) {
       k[c] = static_cast<float>(g(c) * inv_std_[c] / n);
@@ -182,6 +204,44 @@ class BatchNorm : public Layer {
     });
   }
 
+  // Mean and variance over every rank's rows (BatchSync): the sums of x and the row count, then
+  // the sums of squared deviations from the global mean, each summed over the ranks; two passes
+  // in double, as without sync.
+  void synced_statistics(const float* x, size_t rows) {
+    batch_mean_.resize(c_);
+    batch_var_.resize(c_);
+    inv_std_.resize(c_);
+    sums_.assign(c_ + 1, 0.0);
+    for_channel_blocks(c_, rows, [&](size_t c0, size_t c1) {
+      for (size_t r = 0; r < rows; ++r) {
+        const float* xr = x + r * c_;
+        for (size_t c = c0; c < c1; ++c) sums_[c] += xr[c];
+      }
+    });
+    sums_[c_] = static_cast<double>(rows);
+    sync_->sum(sums_.data(), sums_.size());
+    global_rows_ = sums_[c_];
+    mean_d_.resize(c_);
+    for (size_t c = 0; c < c_; ++c) mean_d_[c] = sums_[c] / global_rows_;
+    sums_.assign(c_, 0.0);
+    for_channel_blocks(c_, rows, [&](size_t c0, size_t c1) {
+      for (size_t r = 0; r < rows; ++r) {
+        const float* xr = x + r * c_;
+        for (size_t c = c0; c < c1; ++c) {
+          const double d = xr[c] - mean_d_[c];
+          sums_[c] += d * d;
+        }
+      }
+    });
+    sync_->sum(sums_.data(), c_);
+    for (size_t c = 0; c < c_; ++c) {
+      const double var = sums_[c] / global_rows_;
+      batch_mean_[c] = static_cast<float>(mean_d_[c]);
+      batch_var_[c] = static_cast<float>(var);
+      inv_std_[c] = static_cast<float>(1.0 / std::sqrt(var + epsilon_));
+    }
+  }
+
   std::vector<std::vector<float>*> batch_statistics() override { return {&batch_mean_, &batch_var_}; }
 
   void commit_state() override {
@@ -202,6 +262,8 @@ class BatchNorm : public Layer {
   Tensor *gamma_ = nullptr, *beta_ = nullptr, *mean_ = nullptr, *var_ = nullptr;
   std::vector<float> batch_mean_, batch_var_, inv_std_, xhat_, scale_buf_, shift_buf_;
   std::vector<double> mean_d_, var_d_;  // backward: per-channel sums of dy and dy * xhat
+  std::vector<double> sums_;            // synchronised sums (BatchSync)
+  double global_rows_ = 0;              // rows of the global batch (BatchSync)
 };
 
 }  // namespace

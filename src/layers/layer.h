@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,6 +16,13 @@
 #include "quant/quantizer.h"
 
 namespace bnn {
+
+// Synchronised batch norm in data-parallel training: the batch statistics of the forward pass and
+// the per-channel sums of the backward pass are taken over every rank's share of the global batch.
+struct BatchSync {
+  std::function<void(double*, size_t)> sum;  // in place, over every rank
+  double weight = 1.0;  // this rank's share of the global batch (share / global samples)
+};
 
 class Layer {
  public:
@@ -52,6 +60,9 @@ class Layer {
   void set_fused_update(bool on) { fused_update_ = on; }
   // Batch-norm momentum (layers without one ignore it).
   virtual void set_batch_norm_momentum(float) {}
+  // Synchronised batch statistics in training forward and backward passes (null: this process's
+  // batch alone); layers without statistics ignore it. The object must outlive its use.
+  void set_batch_sync(const BatchSync* s) { sync_ = s; }
 
   // The layer's object in the model document, with every default filled in.
   virtual json to_json() const = 0;
@@ -81,6 +92,7 @@ class Layer {
   Shape in_, out_;
   bool quantize_ = true;
   bool fused_update_ = false;
+  const BatchSync* sync_ = nullptr;
   std::vector<std::unique_ptr<Tensor>> tensors_;
 };
 

@@ -259,6 +259,7 @@ const json& Trainer::run_epoch() {
       if (!on) return;
       m.set_gradient_hook(nullptr);
       m.set_partition({});
+      m.set_batch_sync(nullptr);
     }
   } partition_reset{model_, parallel};
   if (parallel) {
@@ -268,6 +269,12 @@ const json& Trainer::run_epoch() {
     part.sum_i64 = group_.sum_i64;
     part.broadcast = group_.broadcast;
     model_.set_partition(std::move(part));
+    // Plain mode: batch norm normalises with the global batch's statistics (the exact mode's
+    // micro-batches each use their own, by definition).
+    if (!exact) {
+      bn_sync_.sum = group_.sum_f64;
+      model_.set_batch_sync(&bn_sync_);
+    }
   }
   if (parallel && !exact)
     model_.set_gradient_hook([this, &share, &global](Model& m, double* loss) {
@@ -331,6 +338,7 @@ const json& Trainer::run_epoch() {
       }
       share = hi - lo;
       global = nb;
+      bn_sync_.weight = static_cast<double>(share) / static_cast<double>(global);
       stepped_ = true;
       const float loss = exact ? model_.train_step_exact(xb_.data(), yb_.data(), sizes, mfirst, mcount,
                                                          parallel ? &exact_reduce : nullptr)
@@ -338,31 +346,11 @@ const json& Trainer::run_epoch() {
       // Exact mode: the loss and accuracy are the global batch's already.
       double correct = exact ? std::round(static_cast<double>(model_.last_step_accuracy()) * nb)
                              : static_cast<double>(model_.last_step_accuracy()) * static_cast<double>(share);
+      // (Batch norm's running statistics moved with the global batch's statistics: the same
+      // on every rank.)
       if (parallel && !exact) {
         group_.sum_f64(&correct, 1);
         correct = std::round(correct);
-        // Batch-norm running statistics (the non-trainable tensors) moved with each rank's own
-        // share: average them so that every rank holds the same model.
-        size_t total = 0;
-        for (const Tensor* t : model_.tensors())
-          if (!t->trainable) total += t->value.size();
-        if (total > 0) {
-          reduce_buf_.resize(total);
-          size_t k = 0;
-          for (const Tensor* t : model_.tensors())
-            if (!t->trainable)
-              for (float v : t->value) reduce_buf_[k++] = v;
-          group_.sum_f32(reduce_buf_.data(), total);
-          const float inv = 1.0f / static_cast<float>(group_.size);
-          for (float& v : reduce_buf_) v *= inv;
-          k = 0;
-          for (size_t i = 0; i < model_.tensors().size(); ++i) {
-            const Tensor* t = model_.tensors()[i];
-            if (t->trainable) continue;
-            model_.set_tensor(i, &reduce_buf_[k], t->numel());
-            k += t->numel();
-          }
-        }
       }
       prog_.loss_sum += static_cast<double>(loss) * nb;
       prog_.correct += correct;

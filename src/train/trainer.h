@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/json_reader.h"
+#include "layers/layer.h"
 #include "train/dataset.h"
 #include "train/recipe.h"
 
@@ -115,7 +116,7 @@ class Trainer {
   std::vector<uint32_t> order_;
   int order_epoch_ = -1;
   Group group_;
-  std::vector<float> reduce_buf_;
+  BatchSync bn_sync_;  // data parallel, plain mode: synchronised batch norm
   bool stepped_ = false;  // a step ran in this trainer (set_group comes before)
 };
 

@@ -159,7 +159,7 @@ struct Result {
 
 // Runs `size` ranks in threads, each its own model (doc_of(rank)) and its own copy of the data.
 std::vector<Result> run_group(int size, const std::function<json(int)>& doc_of, int fail_f32_at = -1,
-                              bool v2 = false) {
+                              bool v2 = false, size_t n_train = 300) {
   Group g(size);
   std::vector<Rank> ranks;
   for (int r = 0; r < size; ++r) ranks.push_back(Rank{&g, r, 0, fail_f32_at});
@@ -169,7 +169,7 @@ std::vector<Result> run_group(int size, const std::function<json(int)>& doc_of, 
     th.emplace_back([&, r] {
       Result& out = res[r];
       ModelPtr m = make_model(doc_of(r).dump());
-      bnn_dataset* train = dataset(300, 1);
+      bnn_dataset* train = dataset(n_train, 1);
       bnn_dataset* test = dataset(90, 2);
       bnn_trainer* t = nullptr;
       EXPECT_EQ(bnn_trainer_create(m, train, nullptr, test, &t), BNN_STATUS_OK) << bnn_last_errmsg();
@@ -430,6 +430,44 @@ TEST(DataParallel, FixedPointRoundingIsNearbyint) {
   }
   for (double v : vs)
     ASSERT_EQ(bnn::round_to_int64(v), static_cast<int64_t>(std::nearbyint(v))) << std::hexfloat << v;
+}
+
+
+// Synchronised batch norm (plain mode): one step over 2 ranks (shares 8 + 8) and over 3 ranks
+// (5 + 5 + 6, unequal) is the one-process step up to float rounding -- the batch statistics, and
+// so the running mean and variance, and the gradients through batch norm are the global batch's.
+TEST(DataParallel, SynchronisedBatchNormGivesTheOneProcessStep) {
+  auto doc = [](int batch) {
+    json d = model_doc(batch);
+    d["optimizer"] = {{"type", "sgd"}, {"learning_rate", 0.5}};
+    d["training"]["epochs"] = 1;
+    d["training"]["validation_split"] = 0.0;
+    d["layers"][1]["momentum"] = 0.5;  // running statistics that move visibly in one step
+    d["layers"][3]["momentum"] = 0.5;
+    return d;
+  };
+  // 16 training samples: one (short) batch of 16.
+  const auto one = run_group(1, [&](int) { return doc(18); }, -1, false, 16);
+  ASSERT_EQ(one[0].run, BNN_STATUS_OK) << one[0].msg;
+  ASSERT_EQ(one[0].records.at(0).at("steps"), 1);
+  for (int size : {2, 3}) {
+    SCOPED_TRACE(std::to_string(size) + " ranks");
+    const auto res = run_group(size, [&](int) { return doc(18); }, -1, true, 16);
+    for (const Result& r : res) {
+      ASSERT_EQ(r.run, BNN_STATUS_OK) << r.msg;
+      ASSERT_EQ(r.after.size(), one[0].after.size());
+      EXPECT_EQ(r.after, res[0].after);
+      float worst = 0, moved = 0;
+      for (size_t i = 0; i < r.after.size(); ++i) {
+        worst = std::max(worst, std::fabs(r.after[i] - one[0].after[i]));
+        moved = std::max(moved, std::fabs(r.after[i] - r.before[i]));
+      }
+      EXPECT_LT(worst, 2e-5f) << "not the one-process step";
+      EXPECT_GT(moved, 0.05f) << "the step did not move the model";
+      EXPECT_NEAR(r.records.at(0).at("train_loss").get<double>(),
+                  one[0].records.at(0).at("train_loss").get<double>(), 1e-6);
+    }
+  }
 }
 
 }  // namespace
