@@ -1,5 +1,6 @@
-// Training throughput of the same models in Chromium (wasm SIMD128 and scalar builds) and natively,
-// in one run; prints the ratios and writes them into docs/WASM.md (between the bench markers).
+// Training throughput of the same models in Chromium (wasm SIMD128 on 2 threads, SIMD128 and scalar
+// builds) and natively, in one run; prints the ratios and writes them into docs/WASM.md (between
+// the bench markers). The page is served cross-origin isolated (serve.mjs), so the threaded build runs.
 //
 // Usage: node wasm/bench.mjs [--seconds S] [--no-write]
 // Environment: BNN_WASM_DIR  output of wasm/build.sh (default: built into build-wasm/bench-out)
@@ -15,6 +16,7 @@ const ROOT = path.dirname(WASM);
 const args = process.argv.slice(2);
 const seconds = Number(args[args.indexOf('--seconds') + 1] || 0) || 4;
 const write = !args.includes('--no-write');
+const MT_THREADS = 2;  // the threaded build's row: 2 threads (the cores of the machine it was written for)
 
 const dense = (units, first, last) => [
   { type: 'dense', units, use_bias: false, input_quantizer: first ? null : { type: 'sign', ste: 'clipped', clip: 1 },
@@ -73,8 +75,10 @@ try {
     const docFile = path.join(tmp, 'doc.json');
     fs.writeFileSync(docFile, JSON.stringify(model.doc));
     const row = { model: model.name, batch: model.batch };
-    for (const flavour of ['simd', 'scalar']) {
-      const r = await page.evaluate(([f, d, b, s]) => window.runBench(f, d, b, s), [flavour, model.doc, model.batch, seconds]);
+    for (const [flavour, threads] of [['simd', 1], ['simd-mt', MT_THREADS], ['scalar', 1]]) {
+      const r = await page.evaluate(([f, d, b, s, t]) => window.runBench(f, d, b, s, t),
+        [flavour, model.doc, model.batch, seconds, threads]);
+      if (r.threads !== threads) throw new Error(`${flavour}: ${r.threads} threads, wanted ${threads}`);
       row[flavour] = r.samplesPerSecond;
       row[`${flavour}Isa`] = r.isa;
     }
@@ -101,14 +105,18 @@ const cpu = (os.cpus()[0]?.model ?? 'unknown CPU').trim();
 const lines = [
   `Measured ${new Date().toISOString().slice(0, 10)} by \`node wasm/bench.mjs\` on ${cpu} (${os.cpus().length} cores, shared), ` +
   `Chromium ${chromiumVersion}, Emscripten 3.1.6; ${seconds} s per measurement, training samples/s (higher is better).`,
-  `wasm runs on one thread; native is given 1 thread and then all (${rows[0]?.nativeThreads ?? '?'}).`,
+  `wasm SIMD128 and scalar run on one thread, the threaded build (simd-mt) on ${MT_THREADS} (the page's thread and a ` +
+  `pool Worker); native is given 1 thread and then all (${rows[0]?.nativeThreads ?? '?'}).`,
   '',
-  '| model (batch) | wasm SIMD128 | wasm scalar | native 1 thread | native all threads | SIMD / scalar | native(1) / SIMD | native(all) / SIMD |',
-  '|---|---:|---:|---:|---:|---:|---:|---:|',
-  ...rows.map((r) => `| ${r.model} (${r.batch}) | ${f0(r.simd)} | ${f0(r.scalar)} | ${f0(r.native1)} | ${f0(r.nativeAll)} | ` +
-    `${f2(r.simd / r.scalar)}× | ${f2(r.native1 / r.simd)}× | ${f2(r.nativeAll / r.simd)}× |`),
+  `| model (batch) | wasm SIMD128 | wasm SIMD128, ${MT_THREADS} threads | wasm scalar | native 1 thread | native all threads | ` +
+  `${MT_THREADS} threads / 1 | SIMD / scalar | native(1) / SIMD | native(all) / SIMD ${MT_THREADS} threads |`,
+  '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ...rows.map((r) => `| ${r.model} (${r.batch}) | ${f0(r.simd)} | ${f0(r['simd-mt'])} | ${f0(r.scalar)} | ${f0(r.native1)} | ` +
+    `${f0(r.nativeAll)} | ${f2(r['simd-mt'] / r.simd)}× | ${f2(r.simd / r.scalar)}× | ${f2(r.native1 / r.simd)}× | ` +
+    `${f2(r.nativeAll / r['simd-mt'])}× |`),
   '',
-  `ISAs: wasm SIMD build \`${rows[0]?.simdIsa}\`, scalar build \`${rows[0]?.scalarIsa}\`, native \`${rows[0]?.nativeIsa}\`.`,
+  `ISAs: wasm SIMD builds \`${rows[0]?.simdIsa}\` / \`${rows[0]?.['simd-mtIsa']}\`, scalar build \`${rows[0]?.scalarIsa}\`, ` +
+  `native \`${rows[0]?.nativeIsa}\`.`,
 ];
 const table = lines.join('\n');
 console.log(table);

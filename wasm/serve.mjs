@@ -1,6 +1,12 @@
 // A tiny static file server for the built demo (wasm/build.sh output), on 127.0.0.1 only.
-// Usage: node wasm/serve.mjs DIR [PORT]   (PORT 0 = any free port; the URL is printed)
-// Also imported by the browser test and the benchmark: startServer(dir, port) -> {url, close}.
+// Usage: node wasm/serve.mjs DIR [PORT] [--no-isolation]   (PORT 0 = any free port; the URL is printed)
+// Also imported by the browser test and the benchmark: startServer(dir, port, host, options) -> {url, close}.
+//
+// Every response carries Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy:
+// require-corp, which make the page cross-origin isolated: only then does the browser give it
+// SharedArrayBuffer, which the threaded build (bnn-simd-mt) needs. Everything the demo loads is
+// same-origin, so require-corp blocks nothing. --no-isolation (options.isolation false) leaves
+// the headers out: the page then falls back to one thread and says why.
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -20,7 +26,12 @@ const TYPES = {
   '.bnn': 'application/octet-stream',
 };
 
-export function startServer(dir, port = 0, host = '127.0.0.1') {
+export const ISOLATION_HEADERS = Object.freeze({
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+});
+
+export function startServer(dir, port = 0, host = '127.0.0.1', { isolation = true } = {}) {
   const root = path.resolve(dir);
   const server = http.createServer((req, res) => {
     let rel;
@@ -45,6 +56,7 @@ export function startServer(dir, port = 0, host = '127.0.0.1') {
         'Content-Type': TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
         'Content-Length': st.size,
         'Cache-Control': 'no-cache',
+        ...(isolation ? ISOLATION_HEADERS : {}),
       });
       if (req.method === 'HEAD') return res.end();
       fs.createReadStream(file).pipe(res);
@@ -61,11 +73,13 @@ export function startServer(dir, port = 0, host = '127.0.0.1') {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const dir = process.argv[2];
+  const isolation = !process.argv.includes('--no-isolation');
+  const [dir, port] = process.argv.slice(2).filter((a) => a !== '--no-isolation');
   if (!dir || !fs.existsSync(path.join(dir, 'index.html'))) {
-    console.error('usage: node serve.mjs DIR [PORT]  (DIR = output of wasm/build.sh, with index.html)');
+    console.error('usage: node serve.mjs DIR [PORT] [--no-isolation]  (DIR = output of wasm/build.sh, with index.html)');
     process.exit(2);
   }
-  const { url } = await startServer(dir, Number(process.argv[3] ?? 8080));
-  console.log(`serving ${path.resolve(dir)} at ${url}  (Ctrl-C to stop)`);
+  const { url } = await startServer(dir, Number(port ?? 8080), '127.0.0.1', { isolation });
+  console.log(`serving ${path.resolve(dir)} at ${url}  (Ctrl-C to stop)` +
+    (isolation ? '' : '\n  without COOP/COEP headers: not cross-origin isolated, so the demo runs on one thread'));
 }

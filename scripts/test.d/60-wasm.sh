@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # WebAssembly hook (run by scripts/test.sh): builds the wasm module and demo with wasm/build.sh into a
 # temporary folder, then runs
-#   1. the JavaScript API end to end under Node, for the SIMD128 and the scalar build, and its 0.2
-#      additions (datasets, the core trainer, typed parameters, metadata, deployment exports);
+#   1. the JavaScript API end to end under Node, for the threaded SIMD128 (simd-mt), SIMD128 and
+#      scalar builds, and its 0.2 additions (datasets, the core trainer, typed parameters, metadata,
+#      deployment exports); the threaded build on 2 threads: its pool thread runs tasks, and
+#      training is bit-identical to the single-thread build;
 #   2. the cross-build test (native-trained model in wasm and back), against $BNN_BUILD_DIR/libbnn.so;
 #   3. the npm package: npm pack -> install into an empty project -> import 'libbnn' in Node, an
 #      esbuild bundle of it, and tsc --strict against bnn.d.ts (typescript and esbuild from npm);
-#   4. the demo page in Debian's Chromium through playwright-core (screenshots in $BNN_ARTIFACTS).
+#   4. the demo page in Debian's Chromium through playwright-core (screenshots in $BNN_ARTIFACTS),
+#      cross-origin isolated (COOP/COEP: 2 threads) and without the headers (one thread, a note).
 # Ends with "wasm tests: N passed, N failed" and exits non-zero on any failure.
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -58,9 +61,9 @@ run_tests() {
   if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
   pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + ${s:-0}))
 }
-echo "-- Node: JavaScript API (both flavours), trainer and exports, cross-build"
+echo "-- Node: JavaScript API (three flavours), threads, trainer and exports, cross-build"
 run_tests --no-experimental-fetch --test --test-reporter=tap --test-concurrency=1 \
-  tests/api.test.mjs tests/trainer.test.mjs tests/cross.test.mjs
+  tests/api.test.mjs tests/threads.test.mjs tests/trainer.test.mjs tests/cross.test.mjs
 echo "-- npm package: npm pack, install, Node, esbuild, tsc"
 run_tests --test --test-reporter=tap tests/package.test.mjs
 echo "-- Chromium: the demo page"

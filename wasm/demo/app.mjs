@@ -123,7 +123,11 @@ function getWorker(id, flavour) {
     w = { worker, flavour, listeners: new Set(), info: null, dataFor: null };
     worker.onmessage = (ev) => { for (const fn of [...w.listeners]) fn(ev.data); };
     worker.onerror = (ev) => { for (const fn of [...w.listeners]) fn({ type: 'error', message: ev.message || 'worker failed to load' }); };
-    w.ready = request(w, { type: 'init', flavour }, 'ready').then((info) => (w.info = info));
+    w.ready = request(w, { type: 'init', flavour }, 'ready').then((info) => {
+      w.info = info;
+      if (id === 'A') showThreadNote();
+      return info;
+    });
     workers[id] = w;
   }
   return w;
@@ -145,7 +149,7 @@ function newRun(id, label, settings, built) {
     id, label, settings, binaryLayers: built.binaryLayers, doc: built.doc,
     history: { loss: [], valLoss: [], trainAcc: [], valAcc: [], speed: [], flip: built.binaryLayers.map(() => []) },
     state: { running: false, epoch: 0, step: 0, trainLoss: NaN, trainAccuracy: NaN, valAccuracy: NaN, valLoss: NaN,
-      samplesPerSecond: 0, isa: null, flavour: null, error: null, done: false },
+      samplesPerSecond: 0, isa: null, flavour: null, threads: null, error: null, done: false },
     hist: null, predictions: null, records: [], heat: [], neuron: null, fade: null, probabilities: null,
   };
 }
@@ -293,12 +297,14 @@ async function start(config = {}, { resume = false } = {}) {
       const info = await w.ready;
       run.state.isa = info.isa;
       run.state.flavour = info.flavour;
+      run.state.threads = info.threads;
       await ensureData(run.settings.dataset, w);
       w.worker.postMessage({ type: 'watch', layer: Number($('#neuron-layer').value) || 0, neuron: Number($('#neuron-index').value) || 0 });
       attach(run, w);
       await request(w, resume ? { type: 'resume', settings: run.settings, binaryLayers: run.binaryLayers }
         : { type: 'start', settings: run.settings, doc: run.doc, binaryLayers: run.binaryLayers }, 'started');
-      log(`${run.id}: training ${run.label !== run.id ? `"${run.label}" ` : ''}(${info.flavour} build, isa ${info.isa})`);
+      log(`${run.id}: training ${run.label !== run.id ? `"${run.label}" ` : ''}(${info.flavour} build, isa ${info.isa}, ` +
+          `${info.threads} thread${info.threads === 1 ? '' : 's'})`);
     });
     await Promise.all(starts);
   } catch (e) {
@@ -335,7 +341,7 @@ function publicState(run) {
   const s = run.state;
   return { running: s.running, epoch: s.epoch, step: s.step, trainLoss: s.trainLoss, trainAccuracy: s.trainAccuracy,
     valAccuracy: s.valAccuracy, valLoss: s.valLoss, samplesPerSecond: s.samplesPerSecond, isa: s.isa,
-    flavour: s.flavour, error: s.error, done: s.done, label: run.label, id: run.id, epochsDone: run.records.length,
+    flavour: s.flavour, threads: s.threads, error: s.error, done: s.done, label: run.label, id: run.id, epochsDone: run.records.length,
     records: run.records, probabilities: run.probabilities, heatColumns: run.heat.length,
     neuron: run.neuron ? { layer: run.neuron.layer, neuron: run.neuron.neuron, weights: run.neuron.signs.length,
       flipped: run.neuron.flipped.reduce((a, b) => a + b, 0) } : null };
@@ -344,10 +350,10 @@ function state() {
   if (!runs.length) {
     return { running: false, epoch: 0, step: 0, trainLoss: NaN, trainAccuracy: NaN, valAccuracy: NaN,
       samplesPerSecond: 0, isa: workers.A?.info?.isa ?? null, flavour: workers.A?.info?.flavour ?? null,
-      error: lastError, runs: [] };
+      threads: workers.A?.info?.threads ?? null, threadNote: threadNote(), error: lastError, runs: [] };
   }
   const all = runs.map(publicState);
-  return { ...all[0], running: all.some((r) => r.running), error: lastError ?? all[0].error, runs: all };
+  return { ...all[0], running: all.some((r) => r.running), error: lastError ?? all[0].error, threadNote: threadNote(), runs: all };
 }
 
 window.bnnDemo = {
@@ -419,6 +425,7 @@ async function loadModel(bytes, name = 'model') {
   const run = newRun('A', name, s, { doc: m.config, binaryLayers });
   run.state.isa = w.info.isa;
   run.state.flavour = w.info.flavour;
+  run.state.threads = w.info.threads;
   run.state.step = m.steps;
   run.state.valAccuracy = m.valAccuracy;
   run.state.valLoss = m.valLoss;
@@ -546,7 +553,7 @@ function draw() {
     const s = r.state;
     return `<tr><td style="color:${COLORS[r.id][0]}">${r.label}${s.running ? ' (training)' : ''}</td><td>${num(s.epoch, 2)}</td><td>${s.step}</td>` +
       `<td>${num(s.trainLoss)}</td><td>${pct(s.trainAccuracy)}</td><td>${pct(s.valAccuracy)}</td>` +
-      `<td>${Math.round(s.samplesPerSecond)}</td><td>${s.flavour ?? ''} / ${s.isa ?? ''}</td></tr>`;
+      `<td>${Math.round(s.samplesPerSecond)}</td><td>${s.threads ?? ''}</td><td>${s.flavour ?? ''} / ${s.isa ?? ''}</td></tr>`;
   }).join('');
   lineChart($('#chart-loss'), runs.flatMap((r) => [
     { name: name(r, 'train'), color: COLORS[r.id][0], points: r.history.loss },
@@ -634,8 +641,22 @@ function drawPredictions() {
 function statusLine(extra) {
   const w = workers.A?.info;
   const simd = typeof WebAssembly === 'object' && WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]));
-  return [w ? `libbnn ${w.version}, ${w.flavour} build, isa ${w.isa}` : 'libbnn (not loaded yet)',
-    `SIMD128 ${simd ? 'supported' : 'not supported'}`, extra].filter(Boolean).join(' · ');
+  return [w ? `libbnn ${w.version}, ${w.flavour} build, isa ${w.isa}, ${w.threads} thread${w.threads === 1 ? '' : 's'}`
+    : 'libbnn (not loaded yet)', `SIMD128 ${simd ? 'supported' : 'not supported'}`, extra].filter(Boolean).join(' · ');
+}
+
+// Why the page trains on one thread when the threaded build cannot run (the loader's reason, e.g.
+// no COOP/COEP headers, so no SharedArrayBuffer); null when it runs threaded or one was chosen.
+function threadNote() {
+  const w = workers.A?.info;
+  if (!w || w.threadSupport?.supported !== false) return null;
+  return `Training on one thread: ${w.threadSupport.reason}. ` +
+    'Serve the demo with wasm/serve.sh (it sends both headers) for the threaded build.';
+}
+function showThreadNote() {
+  const note = threadNote();
+  $('#threads-note').hidden = !note;
+  $('#threads-note').textContent = note ?? '';
 }
 
 // Load the module early so that the status line shows the build; data loads on the first start.

@@ -211,7 +211,7 @@ self.onmessage = async (ev) => {
       case 'init': {
         bnn = await createBnn({ flavour: msg.flavour ?? 'auto' });
         post({ type: 'ready', isa: bnn.isa, flavour: bnn.flavour, version: bnn.version, simd: bnn.simdSupported,
-          canExport: bnn.hasFunction('bnn_model_export_buffer') });
+          threads: bnn.threads, threadSupport: bnn.threadSupport, canExport: bnn.hasFunction('bnn_model_export_buffer') });
         break;
       }
       case 'data':

@@ -1,5 +1,5 @@
 // TypeScript declarations for bnn.mjs, the JavaScript API of libbnn's WebAssembly build.
-// They declare exactly what the module exports: the default createBnn, simdSupported, the
+// They declare exactly what the module exports: the default createBnn, simdSupported, threadSupport, the
 // constant tables (Status, Param, Ste, WeightClip, LrScale), BnnError and NOT_WRAPPED. The classes
 // (Model, Dataset, Trainer, Infer) are reached through the object createBnn resolves to
 // (bnn.Model, ...), so they are declared as types here: `import type { Model } from 'libbnn'`.
@@ -55,11 +55,30 @@ export declare class BnnError extends Error {
 /** Whether this engine validates WebAssembly SIMD128 code. */
 export declare function simdSupported(): boolean;
 
-export type Flavour = 'simd' | 'scalar';
+/** Whether this environment can run the threaded build ('simd-mt'), and if not, why. */
+export interface ThreadSupport { supported: boolean; reason: string; }
+/**
+ * Whether the threaded build can run: in a browser, a cross-origin isolated page or worker (headers
+ * Cross-Origin-Opener-Policy: same-origin, Cross-Origin-Embedder-Policy: require-corp) with SIMD128;
+ * in Node, SharedArrayBuffer.
+ */
+export declare function threadSupport(): ThreadSupport;
+
+/** 'simd-mt': SIMD128 with the kernels' thread pool on Workers (SharedArrayBuffer). */
+export type Flavour = 'simd-mt' | 'simd' | 'scalar';
 export interface CreateOptions {
-  /** Which build to load; 'auto' (default) picks SIMD128 when the engine supports it. */
+  /**
+   * Which build to load; 'auto' (default) picks 'simd-mt' when threadSupport() allows it and more
+   * than one thread is wanted, else 'simd' when the engine supports SIMD128, else 'scalar'.
+   */
   flavour?: 'auto' | Flavour;
-  /** Folder (URL) holding bnn-simd.wasm and bnn-scalar.wasm; default: next to bnn.mjs. */
+  /**
+   * Threads of the threaded build (1..64; default the engine's hardwareConcurrency, at most 8): its
+   * Workers start with the module, so this is also the most setNumThreads allows. The
+   * single-thread builds take only 1.
+   */
+  threads?: number;
+  /** Folder (URL) holding the bnn-*.wasm files (and bnn-simd-mt.worker.js, bnn-simd-mt.mjs); default: next to bnn.mjs. */
   baseUrl?: string | URL;
   /** The .wasm bytes, if the caller already has them. */
   wasmBinary?: ArrayBuffer | Uint8Array;
@@ -225,6 +244,8 @@ export interface Bnn {
   readonly versionNumber: number;
   /** Which build was loaded. */
   readonly flavour: Flavour;
+  /** Whether this environment can run the threaded build, and if not, why. */
+  readonly threadSupport: ThreadSupport;
   /** Whether the engine supports SIMD128 (the SIMD build could be loaded). */
   readonly simdSupported: boolean;
   /** Kernel path in use (bnn_get_isa), e.g. "wasm_simd128" or "scalar". */
@@ -232,8 +253,13 @@ export interface Bnn {
   /** Forces a kernel path; "auto" restores the best. Throws UNSUPPORTED_HARDWARE / INVALID_ARGUMENT. */
   setIsa(name: string): void;
   isaSupported(name: string): boolean;
-  /** Kernel threads (1 in the single-threaded wasm build). */
+  /** Threads the kernels run on now (always 1 in the single-thread builds). */
+  readonly threads: number;
+  /** The same as threads (the name of the first releases). */
   readonly numThreads: number;
+  /** The most threads setNumThreads accepts (the threads the module was loaded with; 1 in the single-thread builds). */
+  readonly maxThreads: number;
+  /** 1..maxThreads, 0 = maxThreads; OUT_OF_RANGE beyond. Results do not depend on it. */
   setNumThreads(n: number): void;
   /** Whether the loaded build defines a C function, e.g. "bnn_model_export_buffer". */
   hasFunction(name: string): boolean;
@@ -259,5 +285,5 @@ export interface Bnn {
   readonly module: any;
 }
 
-/** Loads the wasm module (SIMD128 build when supported) and returns the API. */
+/** Loads the wasm module (threaded or single-thread SIMD128 build when supported) and returns the API. */
 export default function createBnn(options?: CreateOptions): Promise<Bnn>;

@@ -1,5 +1,6 @@
-// libbnn for JavaScript: loads the WebAssembly build of the core (SIMD128 when the engine has it,
-// scalar otherwise) and wraps the C ABI of include/bnn/bnn.h in a small class API.
+// libbnn for JavaScript: loads the WebAssembly build of the core (SIMD128 with threads when the
+// environment has SharedArrayBuffer, SIMD128 on one thread otherwise, scalar when the engine lacks
+// SIMD128) and wraps the C ABI of include/bnn/bnn.h in a small class API.
 //
 //   import createBnn from 'libbnn';              // or './bnn.mjs' next to the build
 //   const bnn = await createBnn();
@@ -13,11 +14,23 @@
 // released with free(). A FinalizationRegistry releases objects that were garbage-collected without
 // free() and warns (option leakWarnings, on by default), so that leaks show up during development.
 //
-// Files: the two builds are imported statically and their .wasm files are located with
+// Files: the three builds are imported statically and their .wasm files are located with
 // new URL('./bnn-*.wasm', import.meta.url), so that bundlers (webpack, Vite, esbuild with the
 // .wasm files copied next to the bundle) and npm installs find them without a computed import.
+// The threaded build also needs bnn-simd-mt.worker.js and bnn-simd-mt.mjs next to it: each of
+// its Workers loads them again.
+//
+// Threads: the build 'simd-mt' runs the kernels' thread pool on Web Workers (Emscripten pthreads)
+// over a SharedArrayBuffer. Browsers give SharedArrayBuffer only to cross-origin isolated pages,
+// served with the headers
+//   Cross-Origin-Opener-Policy: same-origin
+//   Cross-Origin-Embedder-Policy: require-corp
+// (wasm/serve.mjs sends them). The Workers are started with the module, one fewer than the thread
+// count (the calling thread takes part), because a thread that waits for its pool cannot also let
+// a new Worker load. It works from the page and from inside a (module) Worker.
 import createSimdModule from './bnn-simd.mjs';
 import createScalarModule from './bnn-scalar.mjs';
+import createSimdMtModule from './bnn-simd-mt.mjs';
 
 // (module (func (result v128) i32.const 0 i8x16.splat i8x16.popcnt)): validates only on engines
 // with the final SIMD128 proposal (popcnt was one of its last additions).
@@ -35,11 +48,93 @@ export function simdSupported() {
   }
 }
 
+const IS_NODE =
+  typeof process === 'object' && process !== null && typeof process.versions === 'object' &&
+  typeof process.versions.node === 'string' && typeof window === 'undefined';
+// A Node built-in module, out of sight of browser bundlers (getBuiltinModule: Node >= 20.16).
+const nodeBuiltin = async (name) => process.getBuiltinModule?.(`node:${name}`) ?? (await import(['node', name].join(':')));
+
+const NOT_ISOLATED =
+  'SharedArrayBuffer is unavailable: the page is not cross-origin isolated (it is not served with ' +
+  'the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)';
+/**
+ * Whether this environment can run the threaded build: { supported, reason } (reason '' when
+ * supported). Browsers: a cross-origin isolated page or worker with SIMD128; Node: SharedArrayBuffer
+ * (worker_threads runs the Workers).
+ */
+export function threadSupport() {
+  const no = (reason) => ({ supported: false, reason });
+  if (typeof SharedArrayBuffer !== 'function' || typeof Atomics !== 'object') {
+    return no(IS_NODE ? 'this Node has no SharedArrayBuffer' : NOT_ISOLATED);
+  }
+  if (!IS_NODE) {
+    if (globalThis.crossOriginIsolated !== true) return no(NOT_ISOLATED);
+    if (typeof Worker !== 'function') return no('this context cannot start Web Workers');
+  }
+  if (!simdSupported()) return no('the threaded build also needs WebAssembly SIMD128');
+  return { supported: true, reason: '' };
+}
+
+// Threads used by default in the threaded build: the cores the engine reports, at most this many
+// (the demo's batch sizes do not keep more busy, and every Worker holds a copy of the module).
+const DEFAULT_MAX_THREADS = 8;
+const MAX_THREADS = 64;
+async function hardwareThreads() {
+  const n = globalThis.navigator?.hardwareConcurrency;
+  if (Number.isInteger(n) && n > 0) return n;
+  if (IS_NODE) {
+    const os = await nodeBuiltin('os');
+    return os.availableParallelism?.() ?? os.cpus().length;
+  }
+  return 1;
+}
+
 // Written as literals so that bundlers see them (new URL(literal, import.meta.url)).
 const BUILDS = {
   simd: { factory: createSimdModule, wasm: () => new URL('./bnn-simd.wasm', import.meta.url), file: 'bnn-simd.wasm' },
   scalar: { factory: createScalarModule, wasm: () => new URL('./bnn-scalar.wasm', import.meta.url), file: 'bnn-scalar.wasm' },
+  'simd-mt': {
+    factory: createSimdMtModule, wasm: () => new URL('./bnn-simd-mt.wasm', import.meta.url), file: 'bnn-simd-mt.wasm',
+    worker: () => new URL('./bnn-simd-mt.worker.js', import.meta.url), workerFile: 'bnn-simd-mt.worker.js',
+    script: () => new URL('./bnn-simd-mt.mjs', import.meta.url), scriptFile: 'bnn-simd-mt.mjs',
+  },
 };
+const FLAVOURS = ['auto', ...Object.keys(BUILDS)];
+
+// Node has no Web Worker: the threaded build's Workers run on worker_threads, dressed as a
+// dedicated Web Worker (self, onmessage, postMessage, importScripts, location) for Emscripten's
+// bnn-simd-mt.worker.js, which then imports bnn-simd-mt.mjs by its file URL. build.sh makes the
+// module construct `new (Module.bnnWorker || Worker)(url)`.
+const NODE_WORKER_BOOT = `
+const { parentPort, workerData } = require('node:worker_threads');
+const fs = require('node:fs');
+Object.assign(globalThis, {
+  self: globalThis,
+  location: { href: workerData.url },
+  importScripts() { throw new Error('importScripts: not available'); },
+  postMessage: (msg, transfer) => parentPort.postMessage(msg, transfer),
+  close: () => process.exit(0),
+});
+parentPort.on('message', (data) => globalThis.onmessage?.({ data }));
+(0, eval)(fs.readFileSync(workerData.file, 'utf8'));
+`;
+async function nodeWorkerClass(workers) {
+  const wt = await nodeBuiltin('worker_threads');
+  const { fileURLToPath } = await nodeBuiltin('url');
+  return class NodeWebWorker {
+    constructor(url) {
+      const href = String(url);
+      this.thread = new wt.Worker(NODE_WORKER_BOOT, { eval: true, workerData: { url: href, file: fileURLToPath(href) } });
+      this.onmessage = null;
+      this.onerror = null;
+      this.thread.on('message', (data) => this.onmessage?.({ data }));
+      this.thread.on('error', (e) => (this.onerror ? this.onerror(e) : console.error(e)));
+      workers.push(this.thread);
+    }
+    postMessage(msg, transfer) { this.thread.postMessage(msg, transfer); }
+    terminate() { this.thread.terminate(); }
+  };
+}
 
 // The C functions this module calls, by their names in include/bnn/bnn.h (a header-coverage test
 // reads this table). Each is looked up once; one that the loaded build lacks throws a BnnError
@@ -74,10 +169,6 @@ export const NOT_WRAPPED = Object.freeze({
   bnn_model_export: 'file path: use Model.export(format) (bnn_model_export_buffer)',
   bnn_infer_load: 'file path: use Infer.load(bytes) (bnn_infer_load_buffer)',
 });
-
-const IS_NODE =
-  typeof process === 'object' && process !== null && typeof process.versions === 'object' &&
-  typeof process.versions.node === 'string' && typeof window === 'undefined';
 
 // Status codes of include/bnn/bnn_status.h (values are pinned there).
 export const Status = Object.freeze({
@@ -118,42 +209,88 @@ export class BnnError extends Error {
 
 /**
  * Loads the module. options:
- *   flavour: 'auto' (default) | 'simd' | 'scalar'   which build to load
+ *   flavour: 'auto' (default) | 'simd-mt' | 'simd' | 'scalar'   which build to load; 'auto' takes
+ *            'simd-mt' when threadSupport() says so and more than one thread is wanted, else
+ *            'simd' when the engine has SIMD128, else 'scalar'
+ *   threads: threads of the threaded build (default: the engine's hardwareConcurrency, at most 8);
+ *            its Workers are started with the module, so this is also the most setNumThreads allows.
+ *            The single-thread builds take only 1.
  *   baseUrl: URL of the folder holding bnn-*.wasm (default: next to this file)
- *   wasmBinary: the .wasm bytes, if the caller has them already
+ *   wasmBinary: the .wasm bytes, if the caller has them already (they must be of the chosen flavour)
  *   leakWarnings: warn when a handle is garbage-collected without free() (default true)
  */
 export default async function createBnn(options = {}) {
   const wanted = options.flavour ?? 'auto';
-  if (!['auto', 'simd', 'scalar'].includes(wanted)) {
-    throw new BnnError(`unknown flavour "${wanted}" (auto, simd, scalar)`);
+  if (!FLAVOURS.includes(wanted)) {
+    throw new BnnError(`unknown flavour "${wanted}" (${FLAVOURS.join(', ')})`);
+  }
+  const askedThreads = options.threads;
+  if (askedThreads !== undefined && !(Number.isInteger(askedThreads) && askedThreads >= 1 && askedThreads <= MAX_THREADS)) {
+    throw new BnnError(`threads: ${askedThreads} is not an integer in [1, ${MAX_THREADS}]`, Status.OUT_OF_RANGE);
   }
   const simd = simdSupported();
-  if (wanted === 'simd' && !simd) {
+  let threading = threadSupport();
+  const base = options.baseUrl ? new URL(options.baseUrl, import.meta.url) : null;
+  const mt = BUILDS['simd-mt'];
+  if (threading.supported && IS_NODE && !options.wasmBinary) {
+    // A bundle that was not given the threaded build's extra files: say so, and (auto) fall back.
+    const fs = await nodeBuiltin('fs');
+    const missing = [[mt.workerFile, mt.worker], [mt.scriptFile, mt.script]]
+      .find(([file, url]) => !fs.existsSync(base ? new URL(file, base) : url()));
+    if (missing) threading = { supported: false, reason: `${missing[0]} is not next to the .wasm files` };
+  }
+  if ((wanted === 'simd' || wanted === 'simd-mt') && !simd) {
     throw new BnnError('this engine lacks WebAssembly SIMD128', Status.UNSUPPORTED_HARDWARE);
   }
-  const flavour = wanted === 'auto' ? (simd ? 'simd' : 'scalar') : wanted;
+  if (wanted === 'simd-mt' && !threading.supported) {
+    throw new BnnError(`the threaded build cannot run here: ${threading.reason}`, Status.UNSUPPORTED_HARDWARE);
+  }
+  let threads = askedThreads ?? Math.min(await hardwareThreads(), DEFAULT_MAX_THREADS);
+  let flavour = wanted;
+  if (wanted === 'auto') flavour = threading.supported && threads > 1 ? 'simd-mt' : simd ? 'simd' : 'scalar';
+  if (flavour !== 'simd-mt') {
+    if (askedThreads > 1 && wanted !== 'auto') {
+      throw new BnnError(`the ${flavour} build runs on one thread (threads: ${askedThreads}); use flavour 'simd-mt'`);
+    }
+    threads = 1;
+  }
   const build = BUILDS[flavour];
-  const wasmUrl = options.baseUrl ? new URL(build.file, new URL(options.baseUrl, import.meta.url)) : build.wasm();
+  const wasmUrl = base ? new URL(build.file, base) : build.wasm();
 
   const moduleArgs = {
     locateFile: (path) => (path.endsWith('.wasm') ? wasmUrl.href : path),
     print: (s) => console.log(s),
-    printErr: (s) => console.warn(s),
+    // Node's main thread may block (Atomics.wait); Emscripten's warning is for a browser page's.
+    printErr: (s) => (IS_NODE && s.startsWith('Blocking on the main thread') ? undefined : console.warn(s)),
   };
+  const nodeWorkers = [];
+  if (build.worker) {
+    // Each Worker loads the worker script, which imports the module script (mainScriptUrlOrBlob)
+    // and receives the compiled module and the shared memory from this thread.
+    const workerUrl = base ? new URL(build.workerFile, base) : build.worker();
+    moduleArgs.locateFile = (path) => (path.endsWith('.wasm') ? wasmUrl.href
+      : path.endsWith('.worker.js') ? workerUrl.href : path);
+    moduleArgs.mainScriptUrlOrBlob = (base ? new URL(build.scriptFile, base) : build.script()).href;
+    moduleArgs.bnnPoolSize = threads - 1;
+    if (IS_NODE) moduleArgs.bnnWorker = await nodeWorkerClass(nodeWorkers);
+  }
   if (options.wasmBinary) {
     moduleArgs.wasmBinary = options.wasmBinary;
   } else if (IS_NODE) {
     // Emscripten 3.1.6's ES-module output cannot read files under Node: hand it the bytes.
-    // getBuiltinModule (Node >= 20.16) keeps 'node:fs' out of sight of browser bundlers.
-    const fs = process.getBuiltinModule?.('node:fs') ?? (await import(['node', 'fs'].join(':')));
-    moduleArgs.wasmBinary = fs.readFileSync(wasmUrl);
+    moduleArgs.wasmBinary = (await nodeBuiltin('fs')).readFileSync(wasmUrl);
   }
   const M = await build.factory(moduleArgs);
-  return makeApi(M, flavour, simd, options.leakWarnings ?? true);
+  // Idle pool threads must not keep a Node process alive (they are only ever woken by this one).
+  for (const t of nodeWorkers) t.unref();
+  if (build.worker) {
+    const st = M._bnn_set_num_threads(threads);
+    if (st !== Status.OK) throw new BnnError(`bnn_set_num_threads(${threads}) failed (status ${st})`, st);
+  }
+  return makeApi(M, flavour, simd, options.leakWarnings ?? true, threads, threading);
 }
 
-function makeApi(M, flavour, simd, leakWarnings) {
+function makeApi(M, flavour, simd, leakWarnings, maxThreads, threading) {
   // ---- the C functions (C_FUNCTIONS), looked up once ---------------------------------------------
   const C = {};
   for (const name of C_FUNCTIONS) {
@@ -164,12 +301,26 @@ function makeApi(M, flavour, simd, leakWarnings) {
   const has = (name) => typeof M[`_${name}`] === 'function';
 
   // ---- raw memory helpers (views are re-read after every call: memory may grow) ----------------
-  const u8 = () => M.HEAPU8;
-  const u32 = () => M.HEAPU32;
-  const f32 = () => M.HEAPF32;
+  // Emscripten refreshes M.HEAP* only on the thread that grew the memory; in the threaded build a
+  // pool Worker may grow it, so the views are remade here whenever the memory's buffer changed.
+  const memory = M.wasmMemory ?? null;
+  let views = null;
+  function heap() {
+    const buf = memory ? memory.buffer : M.HEAPU8.buffer;
+    if (views === null || views.buffer !== buf) {
+      views = { buffer: buf, u8: new Uint8Array(buf), i32: new Int32Array(buf), u32: new Uint32Array(buf),
+                f32: new Float32Array(buf), f64: new Float64Array(buf) };
+    }
+    return views;
+  }
+  const u8 = () => heap().u8;
+  const i32 = () => heap().i32;
+  const u32 = () => heap().u32;
+  const f32 = () => heap().f32;
+  const f64 = () => heap().f64;
   const str = (ptr) => (ptr ? M.UTF8ToString(ptr) : '');
   const readU64 = (p) => u32()[p >> 2] + u32()[(p >> 2) + 1] * 4294967296;
-  const readI64 = (p) => u32()[p >> 2] + M.HEAP32[(p >> 2) + 1] * 4294967296;
+  const readI64 = (p) => u32()[p >> 2] + i32()[(p >> 2) + 1] * 4294967296;
 
   function malloc(bytes) {
     const p = M._malloc(Math.max(1, bytes));
@@ -300,7 +451,7 @@ function makeApi(M, flavour, simd, leakWarnings) {
     const id = paramId(p);
     return withHeap([8, 8], (plo, phi) => {
       checkGlobal(C.bnn_param_bounds(id, plo, phi));
-      return { lo: M.HEAPF64[plo >> 3], hi: M.HEAPF64[phi >> 3] };
+      return { lo: f64()[plo >> 3], hi: f64()[phi >> 3] };
     });
   }
   function paramInfo() {
@@ -495,7 +646,7 @@ function makeApi(M, flavour, simd, leakWarnings) {
       return withHeap([4], (out) => {
         if (INT_PARAMS.has(id)) {
           this.check(C.bnn_model_get_param_i32(this.ptr, id, out));
-          return M.HEAP32[out >> 2];
+          return i32()[out >> 2];
         }
         this.check(C.bnn_model_get_param_f32(this.ptr, id, out));
         return f32()[out >> 2];
@@ -507,7 +658,7 @@ function makeApi(M, flavour, simd, leakWarnings) {
       const id = paramId(p);
       return withHeap([8, 8], (plo, phi) => {
         this.check(C.bnn_model_param_bounds(this.ptr, id, plo, phi));
-        return { lo: M.HEAPF64[plo >> 3], hi: M.HEAPF64[phi >> 3] };
+        return { lo: f64()[plo >> 3], hi: f64()[phi >> 3] };
       });
     }
 
@@ -617,7 +768,7 @@ function makeApi(M, flavour, simd, leakWarnings) {
       const xs = count * this.sampleSize;
       return withHeap([xs * 4, count * 4], (px, py) => {
         checkGlobal(C.bnn_dataset_get(this.ptr, first, count, px, xs, py, count));
-        return { x: f32().slice(px >> 2, (px >> 2) + xs), labels: M.HEAP32.slice(py >> 2, (py >> 2) + count) };
+        return { x: f32().slice(px >> 2, (px >> 2) + xs), labels: i32().slice(py >> 2, (py >> 2) + count) };
       });
     }
     /** Samples [first, first+count) as a new Dataset. */
@@ -767,7 +918,7 @@ function makeApi(M, flavour, simd, leakWarnings) {
     get position() {
       return withHeap([4, 8, 8], (pe, ps, pn) => {
         this.#check(C.bnn_trainer_position(this.#p, pe, ps, pn));
-        return { epoch: M.HEAP32[pe >> 2], stepInEpoch: readI64(ps), stepsPerEpoch: readI64(pn) };
+        return { epoch: i32()[pe >> 2], stepInEpoch: readI64(ps), stepsPerEpoch: readI64(pn) };
       });
     }
     /** The trainer's state (position, best epoch, history of records) as an object. */
@@ -827,8 +978,10 @@ function makeApi(M, flavour, simd, leakWarnings) {
     /** Library version "MAJOR.MINOR.PATCH". */
     version: str(C.bnn_version_string()),
     versionNumber: C.bnn_version_number() >>> 0,
-    /** Which build was loaded: "simd" or "scalar". */
+    /** Which build was loaded: "simd-mt" (SIMD128 and threads), "simd" or "scalar". */
     flavour,
+    /** Whether this environment can run the threaded build: { supported, reason }. */
+    threadSupport: threading,
     /** Whether this engine can run the SIMD128 build. */
     simdSupported: simd,
     /** The kernel path in use (bnn_get_isa): "wasm_simd128" or "scalar". */
@@ -840,9 +993,27 @@ function makeApi(M, flavour, simd, leakWarnings) {
     isaSupported(name) {
       return withString(String(name), (js) => C.bnn_isa_supported(js) === 1);
     },
-    /** Threads of the kernels (1 in this single-threaded build). */
+    /** Threads the kernels run on now (bnn_get_num_threads; always 1 in the single-thread builds). */
+    get threads() { return C.bnn_get_num_threads(); },
+    /** The same (the name of the first releases). */
     get numThreads() { return C.bnn_get_num_threads(); },
-    setNumThreads(n) { checkGlobal(C.bnn_set_num_threads(n | 0)); },
+    /** The most threads setNumThreads accepts: the Workers started with the module, plus this thread. */
+    maxThreads,
+    /**
+     * Threads of the kernels: 1..maxThreads, 0 = maxThreads. Results do not depend on it. The
+     * single-thread builds accept any count of the C function and keep running on one thread.
+     */
+    setNumThreads(n) {
+      n |= 0;
+      if (flavour === 'simd-mt') {
+        if (n === 0) n = maxThreads;
+        if (n < 1 || n > maxThreads) {
+          throw new BnnError(`setNumThreads(${n}): this module started ${maxThreads - 1} Workers, so 1..${maxThreads} ` +
+                             `threads (load it with createBnn({ threads }) for more)`, Status.OUT_OF_RANGE);
+        }
+      }
+      checkGlobal(C.bnn_set_num_threads(n));
+    },
     /** Whether the loaded build defines the C function `name` (e.g. "bnn_model_export_buffer"). */
     hasFunction: has,
     /** 1 when the core reads gzip'd IDX files itself (never in wasm: use DecompressionStream). */

@@ -1,4 +1,4 @@
-// The JavaScript API (wasm/js/bnn.mjs over the wasm core) end to end, for both flavours.
+// The JavaScript API (wasm/js/bnn.mjs over the wasm core) end to end, for the three flavours.
 // Run: BNN_WASM_DIR=<wasm/build.sh output> node --no-experimental-fetch --test wasm/tests/
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,7 +24,7 @@ test('a model garbage-collected without free() is reported (FinalizationRegistry
   assert.equal(warnings.length, 1, r.stderr);
 });
 
-for (const flavour of ['simd', 'scalar']) {
+for (const flavour of ['simd', 'scalar', 'simd-mt']) {
   describe(`wasm API (${flavour})`, () => {
     let bnn;
     const live = [];

@@ -10,9 +10,12 @@ export function chromiumAvailable() {
   return fs.existsSync(CHROMIUM);
 }
 
-/** Serves the build on 127.0.0.1 and launches Chromium; returns { url, browser, close }. */
-export async function openBrowser() {
-  const server = await startServer(wasmDir(), 0);
+/**
+ * Serves the build on 127.0.0.1 (with the COOP/COEP headers unless isolation is false) and
+ * launches Chromium; returns { url, browser, close }.
+ */
+export async function openBrowser({ isolation = true } = {}) {
+  const server = await startServer(wasmDir(), 0, '127.0.0.1', { isolation });
   let browser;
   try {
     browser = await chromium.launch({

@@ -1,7 +1,8 @@
 // The demo page in a real browser (Debian's Chromium through playwright-core), served on 127.0.0.1,
 // driven through window.bnnDemo. Training runs in the core trainer (bnn.Trainer) from a model
 // document whose "training" section the controls make: it must reach a validation accuracy well
-// above chance; both wasm builds load; the teaching views work (drawing pad classified live, one
+// above chance; the three wasm builds load (the threaded one on 2 threads when the page is cross-origin
+// isolated; without the COOP/COEP headers one thread and a note why); the teaching views work (drawing pad classified live, one
 // neuron's binary weights, flip heatmap, preset gallery side by side); delayed clipping and
 // two-stage run as phases of the document, also when the document is edited as JSON; model
 // download / load and the deployment exports. Screenshots go to $BNN_ARTIFACTS (default
@@ -12,6 +13,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromiumAvailable, openBrowser, newPage, CHROMIUM } from './browser.mjs';
+import { startServer } from '../serve.mjs';
+import { wasmDir } from './helpers.mjs';
 
 const ARTIFACTS = path.resolve(process.env.BNN_ARTIFACTS ?? '/tmp/bnn-artifacts', 'wasm');
 
@@ -215,6 +218,62 @@ describe('demo page in Chromium', { skip: !chromiumAvailable() && `no browser at
     await page.evaluate(() => window.bnnDemo.stop());
     assert.deepEqual(page.problems, []);
     await page.close();
+  });
+
+  test('cross-origin isolated (serve.mjs headers): the threaded build trains on 2 threads; screenshot', { timeout: 90000 }, async () => {
+    const page = await openDemo(env.browser, env.url, '?dataset=mnist');
+    const env2 = await page.evaluate(() => ({ isolated: self.crossOriginIsolated, cores: navigator.hardwareConcurrency }));
+    assert.equal(env2.isolated, true, 'serve.mjs sends COOP/COEP');
+    const expected = Math.min(env2.cores, 8);
+    assert.ok(expected >= 2, `this machine reports ${env2.cores} core(s)`);
+    const started = await page.evaluate(() => window.bnnDemo.start({ epochs: 1, trainSamples: 6000, evalEvery: 20 }));
+    assert.equal(started.flavour, 'simd-mt');
+    assert.equal(started.isa, 'wasm_simd128');
+    assert.equal(started.threads, expected);
+    const { state } = await waitFor(page, (s) => s.step >= 40 && s.samplesPerSecond > 0 && s.valAccuracy > 0.5,
+      { timeout: 60000, what: 'threaded run trains' });
+    console.log(`# simd-mt in the demo worker: ${state.threads} threads, ${Math.round(state.samplesPerSecond)} samples/s, ` +
+      `val accuracy ${state.valAccuracy.toFixed(3)}`);
+    const row = await page.$$eval('#stats tbody tr:first-child td', (tds) => tds.map((t) => t.textContent));
+    assert.equal(row[7], String(expected), `threads column: ${row}`);
+    assert.equal(Number(row[6]) > 0, true, `samples/s column: ${row}`);
+    assert.match(await page.textContent('#status'), new RegExp(`simd-mt build, isa wasm_simd128, ${expected} threads`));
+    assert.equal(await page.isHidden('#threads-note'), true);
+    assert.equal(state.threadNote, null);
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'demo-threads.png'), fullPage: true });
+    await page.evaluate(() => window.bnnDemo.stop());
+    assert.deepEqual(page.problems, []);
+    await page.close();
+  });
+
+  test('without COOP/COEP: one thread, and a note that says why; screenshot', { timeout: 90000 }, async () => {
+    const plain = await startServer(wasmDir(), 0, '127.0.0.1', { isolation: false });
+    try {
+      const page = await openDemo(env.browser, plain.url, '?dataset=mnist');
+      assert.equal(await page.evaluate(() => self.crossOriginIsolated), false);
+      const started = await page.evaluate(() => window.bnnDemo.start({ epochs: 1, trainSamples: 3000, evalEvery: 20 }));
+      assert.equal(started.flavour, 'simd');
+      assert.equal(started.threads, 1);
+      await waitFor(page, (s) => s.step >= 20 && s.samplesPerSecond > 0, { timeout: 60000, what: 'single-thread run trains' });
+      await page.waitForSelector('#threads-note', { state: 'visible', timeout: 10000 });
+      const note = await page.textContent('#threads-note');
+      assert.match(note, /one thread/);
+      assert.match(note, /SharedArrayBuffer/);
+      assert.match(note, /Cross-Origin-Opener-Policy: same-origin/);
+      assert.match(note, /Cross-Origin-Embedder-Policy: require-corp/);
+      const state = await page.evaluate(() => window.bnnDemo.state());
+      assert.equal(state.threadNote, note);
+      const row = await page.$$eval('#stats tbody tr:first-child td', (tds) => tds.map((t) => t.textContent));
+      assert.equal(row[7], '1', `threads column: ${row}`);
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'demo-no-isolation.png'), fullPage: true });
+      await page.evaluate(() => window.bnnDemo.stop());
+      assert.deepEqual(page.problems, []);
+      await page.close();
+    } finally {
+      await plain.close();
+    }
   });
 
   test('a bad setting shows the library message', { timeout: 30000 }, async () => {

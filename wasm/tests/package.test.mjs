@@ -95,9 +95,9 @@ describe('npm package libbnn', () => {
     const info = JSON.parse(out)[0];
     tarball = path.join(tmp, info.filename);
     const files = info.files.map((f) => f.path).sort();
-    const flavours = (process.env.BNN_WASM_FLAVOURS ?? 'simd scalar').split(/\s+/).filter(Boolean);
-    for (const f of ['bnn.mjs', 'bnn.d.ts', 'bnn-simd.mjs', 'bnn-scalar.mjs', 'package.json', 'README.md', 'LICENSE',
-      ...flavours.map((fl) => `bnn-${fl}.wasm`)]) {
+    const flavours = (process.env.BNN_WASM_FLAVOURS ?? 'simd scalar simd-mt').split(/\s+/).filter(Boolean);
+    for (const f of ['bnn.mjs', 'bnn.d.ts', 'bnn-simd.mjs', 'bnn-scalar.mjs', 'bnn-simd-mt.mjs', 'package.json', 'README.md', 'LICENSE',
+      ...flavours.map((fl) => `bnn-${fl}.wasm`), ...(flavours.includes('simd-mt') ? ['bnn-simd-mt.worker.js'] : [])]) {
       assert.ok(files.includes(f), `tarball lacks ${f}: ${files}`);
     }
     project = path.join(tmp, 'app');
@@ -143,7 +143,10 @@ describe('npm package libbnn', () => {
     const dist = path.join(project, 'dist');
     run(path.join(BIN, 'esbuild'), ['app.mjs', '--bundle', '--platform=node', '--format=esm', '--log-level=warning',
       `--outfile=${path.join(dist, 'app.mjs')}`], project, 'esbuild (node)');
-    for (const f of fs.readdirSync(path.join(project, 'node_modules', 'libbnn')).filter((f) => f.endsWith('.wasm'))) {
+    // the .wasm files, and the threaded build's Worker script and the module script it imports
+    // (README.md "Bundlers"): without the last two, bnn.mjs falls back to one thread
+    for (const f of fs.readdirSync(path.join(project, 'node_modules', 'libbnn'))
+      .filter((f) => f.endsWith('.wasm') || f.startsWith('bnn-simd-mt.'))) {
       fs.copyFileSync(path.join(project, 'node_modules', 'libbnn', f), path.join(dist, f));
     }
     // moved away from node_modules: the bundle must not reach back into the package
@@ -152,6 +155,16 @@ describe('npm package libbnn', () => {
     const out = JSON.parse(run(process.execPath, ['app.mjs'], moved, 'node dist/app.mjs (bundle)').trim());
     assert.ok(Number.isFinite(out.loss) && out.loss > 0);
     assert.equal(out.steps, 1);
+    const viaPackage = JSON.parse(run(process.execPath, ['app.mjs'], project, 'node app.mjs').trim());
+    assert.equal(out.flavour, viaPackage.flavour, 'the bundle loads the same build as the package');
+    assert.equal(out.loss, viaPackage.loss);
+    // without the threaded build's two scripts the bundle still runs, on one thread
+    for (const f of fs.readdirSync(moved).filter((f) => f.startsWith('bnn-simd-mt.') && !f.endsWith('.wasm'))) {
+      fs.rmSync(path.join(moved, f));
+    }
+    const single = JSON.parse(run(process.execPath, ['app.mjs'], moved, 'node dist/app.mjs (bundle, no worker script)').trim());
+    assert.equal(single.flavour, 'simd');
+    assert.equal(single.loss, viaPackage.loss);
     run(path.join(BIN, 'esbuild'), ['app.mjs', '--bundle', '--platform=browser', '--format=esm', '--log-level=warning',
       `--outfile=${path.join(project, 'web', 'app.js')}`], project, 'esbuild (browser)');
     const web = fs.readFileSync(path.join(project, 'web', 'app.js'), 'utf8');

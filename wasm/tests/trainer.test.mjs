@@ -8,7 +8,8 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadBnn, synthetic, smallMlp } from './helpers.mjs';
 
-const bnn = await loadBnn({ flavour: 'simd' }).catch(() => loadBnn({ flavour: 'scalar' }));
+// auto: the threaded build where it runs (Node with SharedArrayBuffer), as users get it
+const bnn = await loadBnn();
 const lacks = (...names) => {
   const missing = names.filter((n) => !bnn.hasFunction(n));
   return missing.length ? `this build lacks ${missing.join(', ')} (not implemented in the core yet)` : false;
