@@ -35,6 +35,11 @@ const UpdateVariant kUpdateVariants[] = {
 #include "kernels/update/registry.inc"
 #undef BNN_UPDATE_VARIANT
 };
+const LutVariant kLutVariants[] = {
+#define BNN_LUT_VARIANT(ns, isa, features) {#ns, Isa::isa, (features), &ns::sign_float_gemm},
+#include "kernels/lut/registry.inc"
+#undef BNN_LUT_VARIANT
+};
 
 constexpr const char* kIsaNames[] = {"scalar", "sse4.1", "avx2", "avx512", "neon", "wasm_simd128"};
 
@@ -63,6 +68,7 @@ std::atomic<Isa> g_isa{Isa::scalar};
 std::atomic<const BgemmVariant*> g_bgemm{&kBgemmVariants[0]};
 std::atomic<const SgemmVariant*> g_sgemm{&kSgemmVariants[0]};
 std::atomic<const UpdateVariant*> g_update{&kUpdateVariants[0]};
+std::atomic<const LutVariant*> g_lut{&kLutVariants[0]};
 std::once_flag g_once;
 
 bool compiled(Isa isa) {
@@ -87,6 +93,7 @@ void select(Isa isa) {
   g_bgemm.store(pick(kBgemmVariants, isa));
   g_sgemm.store(pick(kSgemmVariants, isa));
   g_update.store(pick(kUpdateVariants, isa));
+  g_lut.store(pick(kLutVariants, isa));
   g_isa.store(isa);
 }
 
@@ -179,6 +186,14 @@ const SgemmVariant* sgemm_variants(size_t* count) {
 const UpdateVariant* update_variants(size_t* count) {
   *count = sizeof(kUpdateVariants) / sizeof(kUpdateVariants[0]);
   return kUpdateVariants;
+}
+const LutVariant* lut_variants(size_t* count) {
+  *count = sizeof(kLutVariants) / sizeof(kLutVariants[0]);
+  return kLutVariants;
+}
+const LutVariant& active_lut() {
+  init_once();
+  return *g_lut.load();
 }
 const UpdateVariant& active_update() {
   init_once();
@@ -335,6 +350,32 @@ void sgemm_signs(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, float
       if (m0 < m1)
         f(trans_a, trans_b, m1 - m0, N, K, alpha, trans_a ? A + m0 : A + m0 * lda, lda, B,
           ldb_words, beta, C + m0 * ldc, ldc);
+    });
+  }
+}
+
+void sign_float_gemm(size_t M, size_t N, size_t K, const uint64_t* S, size_t s_words,
+                     const float* F, size_t ldf, float* C, size_t ldc) {
+  const LutFn f = active_lut().sign_float_gemm;
+  // Tables cost 256 x K/8 x N/16 subtractions, lookups M x K/8 x N/16 additions: weigh like
+  // a float product of a twentieth of the multiply-adds (M >= 256 where it is used).
+  const double work = static_cast<double>(M) * N * (K + 1) / 20;
+  // Column parts (whole 16-column panels) when there are enough: each part tabulates only its
+  // panels; otherwise row parts (each tabulates every panel).
+  const size_t panels = (N + 15) / 16;
+  const int threads = get_num_threads();
+  if (threads <= 1 || work < kMinParallelWork) return f(M, N, K, S, s_words, F, ldf, C, ldc);
+  if (panels >= static_cast<size_t>(threads)) {
+    const size_t parts = static_cast<size_t>(threads);
+    parallel_for(parts, [&](size_t i) {
+      const size_t n0 = split_at(N, parts, i, 16), n1 = split_at(N, parts, i + 1, 16);
+      if (n0 < n1) f(M, n1 - n0, K, S, s_words, F + n0, ldf, C + n0, ldc);
+    });
+  } else {
+    const size_t parts = parts_for(work, M, 16);
+    parallel_for(parts, [&](size_t i) {
+      const size_t m0 = split_at(M, parts, i, 16), m1 = split_at(M, parts, i + 1, 16);
+      if (m0 < m1) f(m1 - m0, N, K, S + m0 * s_words, s_words, F, ldf, C + m0 * ldc, ldc);
     });
   }
 }

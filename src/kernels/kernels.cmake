@@ -6,7 +6,8 @@
 set(_bnn_k ${CMAKE_CURRENT_SOURCE_DIR}/src/kernels)
 set(BNN_KERNEL_SOURCES
     ${_bnn_k}/dispatch.cpp ${_bnn_k}/thread_pool.cpp ${_bnn_k}/signs.cpp
-    ${_bnn_k}/bgemm/scalar.cpp ${_bnn_k}/sgemm/scalar.cpp ${_bnn_k}/update/scalar.cpp)
+    ${_bnn_k}/bgemm/scalar.cpp ${_bnn_k}/sgemm/scalar.cpp ${_bnn_k}/update/scalar.cpp
+    ${_bnn_k}/lut/scalar.cpp)
 # The fused weight update must round exactly like its scalar oracle: no FMA contraction.
 set(_bnn_no_contract "-ffp-contract=off")
 set(BNN_SIMDE_DIR /usr/include/simde CACHE PATH "SIMDe headers (the folder named simde)")
@@ -20,9 +21,11 @@ if(EMSCRIPTEN)
     file(CREATE_LINK ${BNN_SIMDE_DIR} ${_bnn_simde_inc}/simde SYMBOLIC)
   endif()
   set(_bnn_wasm ${_bnn_k}/bgemm/wasm_simd128.cpp ${_bnn_k}/sgemm/wasm_simd128.cpp)
-  list(APPEND BNN_KERNEL_SOURCES ${_bnn_wasm} ${_bnn_k}/update/wasm_simd128.cpp)
+  list(APPEND BNN_KERNEL_SOURCES ${_bnn_wasm} ${_bnn_k}/update/wasm_simd128.cpp
+       ${_bnn_k}/lut/wasm_simd128.cpp)
   set_source_files_properties(${_bnn_wasm} PROPERTIES COMPILE_OPTIONS "-isystem;${_bnn_simde_inc}")
   set_source_files_properties(${_bnn_k}/update/wasm_simd128.cpp ${_bnn_k}/update/scalar.cpp
+                              ${_bnn_k}/lut/wasm_simd128.cpp ${_bnn_k}/lut/scalar.cpp
                               PROPERTIES COMPILE_OPTIONS "${_bnn_no_contract}")
 else()
   if(NOT EXISTS ${BNN_SIMDE_DIR}/simde-common.h)
@@ -36,9 +39,11 @@ else()
   list(APPEND BNN_KERNEL_SOURCES
        ${_bnn_k}/bgemm/neon.cpp ${_bnn_k}/sgemm/neon.cpp
        ${_bnn_k}/bgemm/wasm_simd128.cpp ${_bnn_k}/sgemm/wasm_simd128.cpp
-       ${_bnn_k}/update/neon.cpp ${_bnn_k}/update/wasm_simd128.cpp)
+       ${_bnn_k}/update/neon.cpp ${_bnn_k}/update/wasm_simd128.cpp
+       ${_bnn_k}/lut/neon.cpp ${_bnn_k}/lut/wasm_simd128.cpp)
   set_source_files_properties(${_bnn_k}/update/scalar.cpp ${_bnn_k}/update/neon.cpp
-                              ${_bnn_k}/update/wasm_simd128.cpp
+                              ${_bnn_k}/update/wasm_simd128.cpp ${_bnn_k}/lut/scalar.cpp
+                              ${_bnn_k}/lut/neon.cpp ${_bnn_k}/lut/wasm_simd128.cpp
                               PROPERTIES COMPILE_OPTIONS "${_bnn_no_contract}")
   if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64|i.86)$")
     set(_bnn_flags_sse41 "-msse4.1")
@@ -56,8 +61,8 @@ else()
                                   COMPILE_OPTIONS "${_bnn_flags_${_isa}}")
     endforeach()
     foreach(_isa sse41 avx2 avx512)
-      list(APPEND BNN_KERNEL_SOURCES ${_bnn_k}/update/${_isa}.cpp)
-      set_source_files_properties(${_bnn_k}/update/${_isa}.cpp PROPERTIES
+      list(APPEND BNN_KERNEL_SOURCES ${_bnn_k}/update/${_isa}.cpp ${_bnn_k}/lut/${_isa}.cpp)
+      set_source_files_properties(${_bnn_k}/update/${_isa}.cpp ${_bnn_k}/lut/${_isa}.cpp PROPERTIES
                                   COMPILE_OPTIONS "${_bnn_flags_${_isa}};${_bnn_no_contract}")
     endforeach()
   endif()

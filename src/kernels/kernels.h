@@ -42,6 +42,16 @@ void sgemm_signs(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, float
 // Row-major sign bits (rows x packed_words(cols), as pack_rows writes them) -> the transposed
 // layout (cols x packed_words(rows), as pack_cols writes it), padding bits 0. Exact.
 void transpose_signs(const uint64_t* in, size_t rows, size_t cols, uint64_t* out);
+// rows x cols floats (row-major) -> cols x rows. Exact.
+void transpose(const float* in, size_t rows, size_t cols, float* out);
+
+// C (M x N, leading dimension ldc) = S F, S an M x K matrix of signs given as bits (row m:
+// s_words words, bit k set = -1, clear = +1; bits past K must be 0) and F a K x N float matrix
+// (ldf), by lookup tables of the signed sums of F's rows 8 at a time (kernels/lut/lut_impl.h):
+// about 8x fewer additions than multiply-adds. The sums are taken in a fixed order, the same on
+// every ISA and for every thread count, but not a GEMM's order.
+void sign_float_gemm(size_t M, size_t N, size_t K, const uint64_t* S, size_t s_words,
+                     const float* F, size_t ldf, float* C, size_t ldc);
 
 // ---- The fused weight update ----------------------------------------------------------------------
 // One pass over a parameter tensor: the straight-through estimator's gradient mask (when the layer

@@ -28,6 +28,11 @@ using UpdateFn = size_t (*)(const UpdateParams& p, const float* w, const float* 
                             const float* s0, const float* s1, float* out_w, float* out_s0,
                             float* out_s1, size_t begin, size_t end, bool* finite);
 
+// C (M x N, ldc) = S F: S M rows of s_words words of sign bits (bit k of a row set: -1 at (m, k)),
+// F K x N floats (ldf). Overwrites C.
+using LutFn = void (*)(size_t M, size_t N, size_t K, const uint64_t* S, size_t s_words,
+                       const float* F, size_t ldf, float* C, size_t ldc);
+
 struct BgemmVariant {
   const char* name;    // e.g. "avx512_vpopcntdq"
   Isa isa;             // the ISA it belongs to
@@ -52,14 +57,23 @@ struct UpdateVariant {
   UpdateFn update;
 };
 
+struct LutVariant {
+  const char* name;
+  Isa isa;
+  uint32_t features;
+  LutFn sign_float_gemm;
+};
+
 // Every compiled variant, in registry order (within an ISA, later entries are better).
 const BgemmVariant* bgemm_variants(size_t* count);
 const SgemmVariant* sgemm_variants(size_t* count);
 const UpdateVariant* update_variants(size_t* count);
+const LutVariant* lut_variants(size_t* count);
 // The variants in use for the current ISA.
 const BgemmVariant& active_bgemm();
 const SgemmVariant& active_sgemm();
 const UpdateVariant& active_update();
+const LutVariant& active_lut();
 
 // Per-variant entry points, declared from the registries.
 #define BNN_BGEMM_VARIANT(ns, isa, features)                                                   \
@@ -92,5 +106,13 @@ const UpdateVariant& active_update();
   }
 #include "kernels/update/registry.inc"
 #undef BNN_UPDATE_VARIANT
+
+#define BNN_LUT_VARIANT(ns, isa, features)                                                     \
+  namespace ns {                                                                               \
+  void sign_float_gemm(size_t M, size_t N, size_t K, const uint64_t* S, size_t s_words,        \
+                       const float* F, size_t ldf, float* C, size_t ldc);                      \
+  }
+#include "kernels/lut/registry.inc"
+#undef BNN_LUT_VARIANT
 
 }  // namespace bnn::kernels

@@ -44,3 +44,18 @@ void transpose_signs(const uint64_t* in, size_t rows, size_t cols, uint64_t* out
 }
 
 }  // namespace bnn::kernels
+
+namespace bnn::kernels {
+
+void transpose(const float* in, size_t rows, size_t cols, float* out) {
+  // 16 x 16 blocks: each block's source lines and destination lines stay in L1.
+  constexpr size_t kB = 16;
+  for (size_t r0 = 0; r0 < rows; r0 += kB)
+    for (size_t c0 = 0; c0 < cols; c0 += kB) {
+      const size_t r1 = r0 + kB < rows ? r0 + kB : rows, c1 = c0 + kB < cols ? c0 + kB : cols;
+      for (size_t c = c0; c < c1; ++c)
+        for (size_t r = r0; r < r1; ++r) out[c * rows + r] = in[r * cols + c];
+    }
+}
+
+}  // namespace bnn::kernels

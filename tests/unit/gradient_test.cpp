@@ -170,4 +170,33 @@ TEST(Gradients, WholeNetworkThroughPublicApi) {
   }
 }
 
+
+// The input gradient through a binarised kernel wide enough for the lookup-table product
+// (dense.cpp: 128 outputs and more): dL/dx = dL/dy sign(W)^T, against the product in double.
+TEST(Gradients, DenseBinaryKernelInputGradientByLookupTables) {
+  for (size_t units : {130u, 300u}) {
+    LayerUnderTest t(R"({"type":"dense","units":)" + std::to_string(units) +
+                         R"(,"use_bias":false,"kernel_quantizer":{"type":"sign"}})",
+                     {70});
+    bnn::Layer& L = *t.layer;
+    const size_t batch = 37, nin = 70;
+    bnn::Rng rng(3);
+    std::vector<float> x(batch * nin), r(batch * units), y(batch * units), dx(batch * nin);
+    for (float& v : x) v = rng.uniform(-2.0f, 2.0f);
+    for (float& v : r) v = rng.uniform(-1.0f, 1.0f);
+    L.forward(x.data(), y.data(), batch, true);
+    L.backward(x.data(), y.data(), r.data(), dx.data(), batch);
+    const std::vector<float>& w = L.tensors()[0]->value;
+    for (size_t b = 0; b < batch; ++b)
+      for (size_t i = 0; i < nin; ++i) {
+        double ref = 0, mag = 0;
+        for (size_t o = 0; o < units; ++o) {
+          ref += (w[i * units + o] < 0.0f ? -1.0 : 1.0) * r[b * units + o];
+          mag += std::fabs(r[b * units + o]);
+        }
+        ASSERT_NEAR(dx[b * nin + i], ref, 1e-6 * mag * 50) << units << ": dx[" << b << "][" << i << "]";
+      }
+  }
+}
+
 }  // namespace

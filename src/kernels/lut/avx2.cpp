@@ -1,0 +1,12 @@
+// Sign x float product by lookup tables, avx2 (auto-vectorised). The loops are lut_impl.h.
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "kernels/registry.h"
+
+namespace bnn::kernels::avx2 {
+#include "kernels/lut/lut_impl.h"
+}  // namespace bnn::kernels::avx2
