@@ -45,7 +45,7 @@ class Dense : public Layer {
             {"input_quantizer", iq_.to_json()}, {"kernel_quantizer", kq_.to_json()}};
   }
 
-  void forward(const float* x, float* y, size_t batch, bool /*training*/) override {
+  void forward(const float* x, float* y, size_t batch, bool training) override {
     const bool qin = quantize_ && iq_.present, qk = quantize_ && kq_.present;
     if (qin) {
       xq_.resize(batch * n_in_);
@@ -61,6 +61,15 @@ class Dense : public Layer {
         kernels::pack_rows(x, batch, n_in_, n_in_, xbits_.data());
         kernels::bgemm(batch, n_out_, n_in_, xbits_.data(), wsigns_.col_signs(*kernel_), y,
                        n_out_);
+      } else if (training && n_out_ >= kLutMinOutputs * 2 && n_in_ >= kLutMinOutputs) {
+        // Training: y^T = sign(W)^T x^T by lookup tables (the transposed signs are sign(W)^T's
+        // rows). Inference keeps the GEMM order, which the deployment exports reproduce.
+        xt_.resize(batch * n_in_);
+        yt_.resize(batch * n_out_);
+        kernels::transpose(x, batch, n_in_, xt_.data());
+        kernels::sign_float_gemm(n_out_, batch, n_in_, wsigns_.col_signs(*kernel_),
+                                 kernels::packed_words(n_in_), xt_.data(), batch, yt_.data(), batch);
+        kernels::transpose(yt_.data(), n_out_, batch, y);
       } else {
         kernels::sgemm_signs(false, false, batch, n_out_, n_in_, 1.0f, x, n_in_, rows,
                              kernels::packed_words(n_out_), 0.0f, y, n_out_);
@@ -123,6 +132,7 @@ class Dense : public Layer {
   std::vector<float> xq_;
   std::vector<uint64_t> xbits_;
   std::vector<float> dyt_, dxt_;  // backward through a binary kernel: dy^T and dx^T
+  std::vector<float> xt_, yt_;    // training forward through a binary kernel: x^T and y^T
   // Below this many outputs the tables cost more than they save (a table per 8 outputs).
   static constexpr size_t kLutMinOutputs = 128;
 };

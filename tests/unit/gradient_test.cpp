@@ -171,22 +171,35 @@ TEST(Gradients, WholeNetworkThroughPublicApi) {
 }
 
 
-// The input gradient through a binarised kernel wide enough for the lookup-table product
-// (dense.cpp: 128 outputs and more): dL/dx = dL/dy sign(W)^T, against the product in double.
-TEST(Gradients, DenseBinaryKernelInputGradientByLookupTables) {
+// The products through a binarised kernel wide enough for lookup tables (dense.cpp: the input
+// gradient from 128 outputs, the training forward from 256 outputs and 128 inputs): dL/dx =
+// dL/dy sign(W)^T and y = x sign(W), against the products in double; inference forward too.
+TEST(Gradients, DenseBinaryKernelProductsByLookupTables) {
   for (size_t units : {130u, 300u}) {
+    const size_t batch = 37, nin = 150;
     LayerUnderTest t(R"({"type":"dense","units":)" + std::to_string(units) +
                          R"(,"use_bias":false,"kernel_quantizer":{"type":"sign"}})",
-                     {70});
+                     {nin});
     bnn::Layer& L = *t.layer;
-    const size_t batch = 37, nin = 70;
     bnn::Rng rng(3);
     std::vector<float> x(batch * nin), r(batch * units), y(batch * units), dx(batch * nin);
     for (float& v : x) v = rng.uniform(-2.0f, 2.0f);
     for (float& v : r) v = rng.uniform(-1.0f, 1.0f);
+    std::vector<float> y_infer(batch * units);
+    L.forward(x.data(), y_infer.data(), batch, false);
     L.forward(x.data(), y.data(), batch, true);
     L.backward(x.data(), y.data(), r.data(), dx.data(), batch);
     const std::vector<float>& w = L.tensors()[0]->value;
+    for (size_t b = 0; b < batch; ++b)
+      for (size_t o = 0; o < units; ++o) {
+        double ref = 0, mag = 0;
+        for (size_t i = 0; i < nin; ++i) {
+          ref += (w[i * units + o] < 0.0f ? -1.0 : 1.0) * x[b * nin + i];
+          mag += std::fabs(x[b * nin + i]);
+        }
+        ASSERT_NEAR(y[b * units + o], ref, 1e-6 * mag * 50) << units << ": y[" << b << "][" << o << "]";
+        ASSERT_NEAR(y_infer[b * units + o], ref, 1e-6 * mag * 50) << units << ": inference";
+      }
     for (size_t b = 0; b < batch; ++b)
       for (size_t i = 0; i < nin; ++i) {
         double ref = 0, mag = 0;
