@@ -31,11 +31,21 @@ doc = {"input_shape": [784], "layers": layers, "optimizer": {"type": "adam", "le
 json.dump(doc, open(f"{w}/plain.json", "w"))
 doc["training"]["micro_batch"] = mb
 json.dump(doc, open(f"{w}/exact.json", "w"))
-params = 784 * 1024 + 1024 * 1024 * 2 + 1024 * 10 + 2 * (3 * 1024 + 10)
-stats = 2 * (3 * 1024 + 10)
-print(f"parameters: {params}; per step and rank, plain: {4 * params + 4 * 2 * stats} bytes "
-      f"(float gradients + running statistics), exact: {8 * (params + stats + 1)} bytes (int64 sums) "
-      f"+ {8 * (len(layers) + 4)} bytes (exponents)")
+# What each of 2 ranks sends per step (payload; Open MPI adds little): the binarised kernels'
+# gradient rows of the other rank (ring reduce-scatter: half of them), their new signs for its
+# own rows (bits, rows padded to 64-bit words), the batch-norm parameters' gradients (all-reduce),
+# and synchronised batch norm's sums (plain) or the batch statistics (exact, int64).
+kernels = [(784, 1024), (1024, 1024), (1024, 1024), (1024, 10)]
+kparams = sum(r * c for r, c in kernels)
+bn = [1024, 1024, 1024, 10]
+bnparams = 2 * sum(bn)
+params = kparams + bnparams
+signs = sum(r * ((c + 63) // 64) * 8 for r, c in kernels) // 2
+plain = 4 * kparams // 2 + signs + 4 * bnparams + 8 * sum(4 * c + 1 for c in bn) + 8 * 4
+exact = 8 * kparams // 2 + signs + 8 * (bnparams + 2 * sum(bn) + 2) + 8 * (len(layers) + 4)
+print(f"parameters: {params}; bytes each of 2 ranks sends per step: plain {plain:,} "
+      f"(a whole float all-reduce of the gradients: {4 * params:,}), exact {exact:,} "
+      f"(a whole int64 all-reduce: {8 * (params + 2 * sum(bn) + 1):,})")
 PY
 run() {  # name, launcher..., config
   local name="$1"; shift
