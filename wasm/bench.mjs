@@ -127,7 +127,10 @@ if (write) {
   const end = '<!-- bench:end -->';
   let text = fs.existsSync(docPath) ? fs.readFileSync(docPath, 'utf8') : `# WebAssembly\n\n## Performance\n\n${begin}\n${end}\n`;
   if (!text.includes(begin)) text += `\n## Performance\n\n${begin}\n${end}\n`;
-  text = text.replace(new RegExp(`${begin}[\\s\\S]*?${end}`), `${begin}\n${table}\n${end}`);
+  // (not a RegExp: the marker's parentheses would be a group, and nothing would be replaced)
+  const from = text.indexOf(begin);
+  const to = text.indexOf(end, from);
+  text = text.slice(0, from) + `${begin}\n${table}\n${end}` + text.slice(to + end.length);
   fs.writeFileSync(docPath, text);
   console.error(`wrote ${path.relative(ROOT, docPath)}`);
 }

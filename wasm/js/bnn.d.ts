@@ -244,7 +244,10 @@ export interface Bnn {
   readonly versionNumber: number;
   /** Which build was loaded. */
   readonly flavour: Flavour;
-  /** Whether this environment can run the threaded build, and if not, why. */
+  /**
+   * Whether this environment can run the threaded build, and if not, why (also when its Workers
+   * did not start, e.g. bnn-simd-mt.worker.js missing: then 'auto' loaded 'simd').
+   */
   readonly threadSupport: ThreadSupport;
   /** Whether the engine supports SIMD128 (the SIMD build could be loaded). */
   readonly simdSupported: boolean;

@@ -118,7 +118,7 @@ Object.assign(globalThis, {
 parentPort.on('message', (data) => globalThis.onmessage?.({ data }));
 (0, eval)(fs.readFileSync(workerData.file, 'utf8'));
 `;
-async function nodeWorkerClass(workers) {
+async function nodeWorkerClass(workers, failed) {
   const wt = await nodeBuiltin('worker_threads');
   const { fileURLToPath } = await nodeBuiltin('url');
   return class NodeWebWorker {
@@ -128,11 +128,34 @@ async function nodeWorkerClass(workers) {
       this.onmessage = null;
       this.onerror = null;
       this.thread.on('message', (data) => this.onmessage?.({ data }));
-      this.thread.on('error', (e) => (this.onerror ? this.onerror(e) : console.error(e)));
-      workers.push(this.thread);
+      this.thread.on('error', (e) => {
+        failed(e);
+        // While loading, createBnn reports it (Emscripten's handler would rethrow it uncaught).
+        if (workers.loaded && this.onerror) this.onerror(e);
+        else if (workers.loaded) console.error(e);
+      });
+      workers.push(this);
     }
     postMessage(msg, transfer) { this.thread.postMessage(msg, transfer); }
     terminate() { this.thread.terminate(); }
+  };
+}
+// In a browser: the Worker, reporting a script that fails to load (404, blocked by COEP, a syntax
+// error) so that createBnn does not wait forever for a pool that never starts.
+function browserWorkerClass(workers, failed) {
+  return class extends Worker {
+    #onerror = null;
+    constructor(url, options) {
+      super(url, options);
+      this.addEventListener('error', (e) => {
+        failed(new Error(e.message || `could not start the Worker ${url}`));
+        // While loading, createBnn reports it (Emscripten's handler would rethrow it uncaught).
+        if (workers.loaded) this.#onerror?.(e);
+      });
+      workers.push(this);
+    }
+    get onerror() { return this.#onerror; }
+    set onerror(fn) { this.#onerror = fn; }
   };
 }
 
@@ -263,7 +286,8 @@ export default async function createBnn(options = {}) {
     // Node's main thread may block (Atomics.wait); Emscripten's warning is for a browser page's.
     printErr: (s) => (IS_NODE && s.startsWith('Blocking on the main thread') ? undefined : console.warn(s)),
   };
-  const nodeWorkers = [];
+  const workers = [];
+  let failed = null;
   if (build.worker) {
     // Each Worker loads the worker script, which imports the module script (mainScriptUrlOrBlob)
     // and receives the compiled module and the shared memory from this thread.
@@ -272,7 +296,12 @@ export default async function createBnn(options = {}) {
       : path.endsWith('.worker.js') ? workerUrl.href : path);
     moduleArgs.mainScriptUrlOrBlob = (base ? new URL(build.scriptFile, base) : build.script()).href;
     moduleArgs.bnnPoolSize = threads - 1;
-    if (IS_NODE) moduleArgs.bnnWorker = await nodeWorkerClass(nodeWorkers);
+    let fail;
+    failed = new Promise((resolve, reject) => {
+      fail = (e) => reject(e instanceof Error ? e : new Error(String(e?.message ?? e)));
+    });
+    failed.catch(() => {});  // handled by the race below
+    moduleArgs.bnnWorker = IS_NODE ? await nodeWorkerClass(workers, fail) : browserWorkerClass(workers, fail);
   }
   if (options.wasmBinary) {
     moduleArgs.wasmBinary = options.wasmBinary;
@@ -280,9 +309,22 @@ export default async function createBnn(options = {}) {
     // Emscripten 3.1.6's ES-module output cannot read files under Node: hand it the bytes.
     moduleArgs.wasmBinary = (await nodeBuiltin('fs')).readFileSync(wasmUrl);
   }
-  const M = await build.factory(moduleArgs);
+  let M;
+  try {
+    M = await (failed ? Promise.race([build.factory(moduleArgs), failed]) : build.factory(moduleArgs));
+  } catch (e) {
+    if (!failed) throw e;
+    for (const w of workers) w.terminate();
+    const reason = `the threaded build did not start: ${e?.message ?? e}`;
+    if (wanted !== 'auto') throw new BnnError(reason, Status.UNSUPPORTED_HARDWARE);
+    // auto: the single-thread build, and why (bnn.threadSupport.reason)
+    const api = await createBnn({ ...options, flavour: simd ? 'simd' : 'scalar', threads: 1, wasmBinary: undefined });
+    api.threadSupport = { supported: false, reason };
+    return api;
+  }
+  workers.loaded = true;
   // Idle pool threads must not keep a Node process alive (they are only ever woken by this one).
-  for (const t of nodeWorkers) t.unref();
+  if (IS_NODE) for (const w of workers) w.thread.unref();
   if (build.worker) {
     const st = M._bnn_set_num_threads(threads);
     if (st !== Status.OK) throw new BnnError(`bnn_set_num_threads(${threads}) failed (status ${st})`, st);

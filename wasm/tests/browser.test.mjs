@@ -11,6 +11,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { chromiumAvailable, openBrowser, newPage, CHROMIUM } from './browser.mjs';
 import { startServer } from '../serve.mjs';
@@ -273,6 +274,30 @@ describe('demo page in Chromium', { skip: !chromiumAvailable() && `no browser at
       await page.close();
     } finally {
       await plain.close();
+    }
+  });
+
+  test('isolated, but the Worker script is missing (404): one thread, and the note says why', { timeout: 60000 }, async () => {
+    // the folder of links to the build, without bnn-simd-mt.worker.js
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bnn-no-worker-'));
+    for (const f of fs.readdirSync(wasmDir()).filter((f) => f !== 'bnn-simd-mt.worker.js')) {
+      fs.symlinkSync(path.join(wasmDir(), f), path.join(dir, f));
+    }
+    const server = await startServer(dir, 0);
+    try {
+      const page = await openDemo(env.browser, server.url, '?dataset=mnist');
+      const started = await page.evaluate(() => window.bnnDemo.start({ epochs: 1, trainSamples: 2000, evalEvery: 20 }));
+      assert.equal(started.flavour, 'simd');
+      assert.equal(started.threads, 1);
+      await waitFor(page, (s) => s.step >= 10, { timeout: 30000, what: 'the fallback trains' });
+      await page.waitForSelector('#threads-note', { state: 'visible', timeout: 10000 });
+      assert.match(await page.textContent('#threads-note'), /one thread: the threaded build did not start/);
+      await page.evaluate(() => window.bnnDemo.stop());
+      assert.deepEqual(page.problems.filter((p) => !/404/.test(p)), []);
+      await page.close();
+    } finally {
+      await server.close();
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -7,7 +7,10 @@
 import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { loadBnn, rng } from './helpers.mjs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { loadBnn, rng, wasmDir } from './helpers.mjs';
 
 // CPU time (clock ticks, user + system) of every thread of this process, by thread id.
 function threadTicks() {
@@ -148,6 +151,30 @@ describe('threaded build (simd-mt) under Node', () => {
     assert.ok(one.other < 0.15 * one.main, `1 thread: another thread used ${one.other} ticks (main ${one.main})`);
     assert.ok(two.other > 0.3 * two.main, `2 threads: the pool thread used ${two.other} ticks, main ${two.main}`);
     mt.setNumThreads(2);
+  });
+
+  test('a Worker script that fails: auto falls back to one thread and says why; simd-mt throws', async () => {
+    // what a bundle or a server that mangles bnn-simd-mt.worker.js gives (in a browser: a 404,
+    // or a script blocked by COEP); without this check createBnn would wait forever for the pool
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bnn-broken-worker-'));
+    try {
+      for (const f of fs.readdirSync(wasmDir()).filter((f) => /^bnn(-[a-z-]+)?\.(mjs|wasm|worker\.js)$/.test(f))) {
+        fs.copyFileSync(path.join(wasmDir(), f), path.join(dir, f));
+      }
+      fs.writeFileSync(path.join(dir, 'bnn-simd-mt.worker.js'), "throw new Error('broken worker script (test)');\n");
+      const { default: createBnn } = await import(pathToFileURL(path.join(dir, 'bnn.mjs')).href);
+      const bnn = await createBnn({ threads: 2 });
+      assert.equal(bnn.flavour, 'simd');
+      assert.equal(bnn.threads, 1);
+      assert.equal(bnn.threadSupport.supported, false);
+      assert.match(bnn.threadSupport.reason, /did not start: broken worker script \(test\)/);
+      const m = bnn.Model.fromJSON(MLP);
+      m.free();
+      await assert.rejects(createBnn({ flavour: 'simd-mt', threads: 2 }),
+        (e) => e.code === 'UNSUPPORTED_HARDWARE' && /broken worker script/.test(e.message));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   for (const [name, doc, steps, batch] of [['MLP 784-512-512-10', MLP, 12, 100], ['CNN conv16-conv32', CNN, 6, 50]]) {
