@@ -88,7 +88,8 @@ class Model {
   // every trainable tensor (tensors()[i]->grad) and the batch's mean loss may be replaced (e.g.
   // by an all-reduce over data-parallel ranks). Throwing aborts the step with the model
   // unchanged. Empty: none.
-  using GradientHook = std::function<void(Model&, double* loss)>;
+  // correct: the batch's count of correct predictions, summed alike.
+  using GradientHook = std::function<void(Model&, double* loss, double* correct)>;
   void set_gradient_hook(GradientHook h) { gradient_hook_ = std::move(h); }
 
   // The partitioned update of data-parallel training (set by a trainer in a group of `size`
@@ -187,6 +188,10 @@ class Model {
   void gather_tensor(size_t k);
   // Before a step's forward pass: gathers the scattered kernels that this step does not partition.
   void prepare_partitioned_step();
+  // The staged signs of every partitioned kernel: each rank's rows of all of them in one
+  // broadcast from that rank.
+  void exchange_staged_signs();
+  std::vector<uint64_t> signs_buf_;
   float bn_momentum_ = -1.0f;  // set for every batch-norm layer at once (-1: never set so)
   uint64_t steps_ = 0;
   uint64_t max_memory_ = 0;

@@ -1,6 +1,8 @@
 // The partitioned update of data-parallel training (Model::Partition in core/model.h): which
 // kernels are split over the ranks, whose rows each rank owns, and the exchanges that make every
 // rank's copy whole again.
+#include <algorithm>
+
 #include "core/model.h"
 #include "kernels/kernels.h"
 
@@ -41,6 +43,36 @@ void Model::exchange_rows(const Tensor& t, T* v, size_t width) {
 }
 template void Model::exchange_rows<uint64_t>(const Tensor&, uint64_t*, size_t);
 template void Model::exchange_rows<float>(const Tensor&, float*, size_t);
+
+void Model::exchange_staged_signs() {
+  for (int r = 0; r < partition_.size; ++r) {
+    size_t total = 0;
+    for (size_t k = 0; k < tensors_.size(); ++k)
+      if (partitioned(k)) {
+        const auto [lo, hi] = owned_rows(*tensors_[k], r);
+        total += (hi - lo) * kernels::packed_words(tensors_[k]->cols());
+      }
+    if (total == 0) continue;
+    signs_buf_.resize(total);
+    // Packed in tensor order on the root, unpacked in the same order elsewhere.
+    auto each = [&](auto&& copy) {
+      size_t at = 0;
+      for (size_t k = 0; k < tensors_.size(); ++k) {
+        if (!partitioned(k)) continue;
+        const size_t words = kernels::packed_words(tensors_[k]->cols());
+        const auto [lo, hi] = owned_rows(*tensors_[k], r);
+        uint64_t* rows = optimizer_->staged_signs(tensors_[k]).data() + lo * words;
+        copy(rows, signs_buf_.data() + at, (hi - lo) * words);
+        at += (hi - lo) * words;
+      }
+    };
+    if (r == partition_.rank)
+      each([](const uint64_t* rows, uint64_t* buf, size_t n) { std::copy(rows, rows + n, buf); });
+    partition_.broadcast(signs_buf_.data(), total * sizeof(uint64_t), r);
+    if (r != partition_.rank)
+      each([](uint64_t* rows, const uint64_t* buf, size_t n) { std::copy(buf, buf + n, rows); });
+  }
+}
 
 void Model::gather_tensor(size_t k) {
   if (partition_.size <= 1) check_whole("gathering the parts of a data-parallel group");

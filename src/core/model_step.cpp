@@ -92,13 +92,13 @@ float Model::train_step(const float* x, const int32_t* labels, size_t batch) {
   prepare_partitioned_step();
   x = prepared_input(x, batch);
   const double loss = backward_pass(x, labels, batch);
-  const size_t correct = count_correct(acts_.back().data(), labels, batch, output_size());
+  double correct = static_cast<double>(count_correct(acts_.back().data(), labels, batch, output_size()));
   // Data-parallel training (a trainer with a communicator) reduces the gradients here, before
   // any update is staged: a failing reduction leaves the model as it was.
   double reduced_loss = loss;
-  if (gradient_hook_) gradient_hook_(*this, &reduced_loss);
+  if (gradient_hook_) gradient_hook_(*this, &reduced_loss, &correct);
   apply_update();
-  last_accuracy_ = static_cast<float>(static_cast<double>(correct) / batch);
+  last_accuracy_ = static_cast<float>(correct / static_cast<double>(batch));
   return static_cast<float>(reduced_loss);
 }
 
@@ -163,10 +163,7 @@ void Model::apply_update() {
     agree[0] = failure.empty() ? 0 : 1;
     try {
       partition_.sum_i64(agree.data(), agree.size());
-      if (agree[0] == 0)
-        for (size_t k = 0; k < tensors_.size(); ++k)
-          if (partitioned(k)) exchange_rows(*tensors_[k], optimizer_->staged_signs(tensors_[k]).data(),
-                                            kernels::packed_words(tensors_[k]->cols()));
+      if (agree[0] == 0) exchange_staged_signs();
     } catch (...) {
       optimizer_->cancel_step();
       throw;

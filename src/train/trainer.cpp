@@ -5,7 +5,6 @@
 #include <chrono>
 #include <cstdio>
 #include <numeric>
-#include <tuple>
 
 #include "core/model.h"
 #include "core/rng.h"
@@ -277,7 +276,7 @@ const json& Trainer::run_epoch() {
     }
   }
   if (parallel && !exact)
-    model_.set_gradient_hook([this, &share, &global](Model& m, double* loss) {
+    model_.set_gradient_hook([this, &share, &global](Model& m, double* loss, double* correct) {
       // Each rank's gradients are means over its share: the global mean weights them by
       // share / global. With equal shares that is a sum then a division by the rank count (exact
       // for 2, 4, ... ranks), applied only to the rows this rank updates.
@@ -285,31 +284,43 @@ const json& Trainer::run_epoch() {
       const float w = static_cast<float>(static_cast<double>(share) / static_cast<double>(global));
       const float inv = 1.0f / static_cast<float>(group_.size);
       std::vector<size_t> counts;
+      // The other gradients (batch-norm parameters, full-precision kernels: small in a binary
+      // network) are summed in one all-reduce, packed behind each other, with the loss.
+      small_.clear();
       for (size_t k = 0; k < m.tensors().size(); ++k) {
         Tensor* t = m.tensors()[k];
         if (!t->trainable) continue;
         if (!equal)
           for (float& g : t->grad) g *= w;
-        size_t lo = 0, hi = t->rows();
-        if (m.partitioned(k)) {
-          // Only this rank's rows are updated here: a reduce-scatter by rows.
-          counts.resize(static_cast<size_t>(group_.size));
-          for (int r = 0; r < group_.size; ++r) {
-            const auto rows = m.owned_rows(*t, r);
-            counts[static_cast<size_t>(r)] = (rows.second - rows.first) * t->cols();
-          }
-          group_.reduce_scatter_f32(t->grad.data(), counts);
-          std::tie(lo, hi) = m.owned_rows(*t, group_.rank);
-        } else {
-          group_.sum_f32(t->grad.data(), t->grad.size());
+        if (!m.partitioned(k)) {
+          small_.insert(small_.end(), t->grad.begin(), t->grad.end());
+          continue;
         }
+        // Only this rank's rows are updated here: a reduce-scatter by rows.
+        counts.resize(static_cast<size_t>(group_.size));
+        for (int r = 0; r < group_.size; ++r) {
+          const auto rows = m.owned_rows(*t, r);
+          counts[static_cast<size_t>(r)] = (rows.second - rows.first) * t->cols();
+        }
+        group_.reduce_scatter_f32(t->grad.data(), counts);
         if (!equal) continue;
+        const auto [lo, hi] = m.owned_rows(*t, group_.rank);
         float* g = t->grad.data();
         for (size_t i = lo * t->cols(); i < hi * t->cols(); ++i) g[i] *= inv;
       }
-      double l = *loss * static_cast<double>(share) / static_cast<double>(global);
-      group_.sum_f64(&l, 1);
-      *loss = l;
+      if (!small_.empty()) group_.sum_f32(small_.data(), small_.size());
+      size_t at = 0;
+      for (size_t k = 0; k < m.tensors().size(); ++k) {
+        Tensor* t = m.tensors()[k];
+        if (!t->trainable || m.partitioned(k)) continue;
+        for (float& g : t->grad) g = equal ? small_[at++] * inv : small_[at++];
+      }
+      // The loss (the global batch's mean) and the correct count (summed) in one all-reduce; the
+      // count is scaled so that the model's last accuracy is the global batch's.
+      double v[2] = {*loss * static_cast<double>(share) / static_cast<double>(global), *correct};
+      group_.sum_f64(v, 2);
+      *loss = v[0];
+      *correct = v[1] * static_cast<double>(share) / static_cast<double>(global);
     });
   try {
     for (; prog_.batch < batches;) {
@@ -343,15 +354,10 @@ const json& Trainer::run_epoch() {
       const float loss = exact ? model_.train_step_exact(xb_.data(), yb_.data(), sizes, mfirst, mcount,
                                                          parallel ? &exact_reduce : nullptr)
                                : model_.train_step(xb_.data(), yb_.data(), share);
-      // Exact mode: the loss and accuracy are the global batch's already.
-      double correct = exact ? std::round(static_cast<double>(model_.last_step_accuracy()) * nb)
-                             : static_cast<double>(model_.last_step_accuracy()) * static_cast<double>(share);
-      // (Batch norm's running statistics moved with the global batch's statistics: the same
-      // on every rank.)
-      if (parallel && !exact) {
-        group_.sum_f64(&correct, 1);
-        correct = std::round(correct);
-      }
+      // The loss and accuracy are the global batch's (data parallel: summed by the gradient hook,
+      // or by the exact step); batch norm's running statistics moved with the global batch's
+      // statistics, the same on every rank.
+      const double correct = std::round(static_cast<double>(model_.last_step_accuracy()) * nb);
       prog_.loss_sum += static_cast<double>(loss) * nb;
       prog_.correct += correct;
       prog_.flip_sum += model_.flip_ratio();

@@ -116,7 +116,8 @@ class Trainer {
   std::vector<uint32_t> order_;
   int order_epoch_ = -1;
   Group group_;
-  BatchSync bn_sync_;  // data parallel, plain mode: synchronised batch norm
+  BatchSync bn_sync_;          // data parallel, plain mode: synchronised batch norm
+  std::vector<float> small_;   // data parallel: the gradients summed in one all-reduce
   bool stepped_ = false;  // a step ran in this trainer (set_group comes before)
 };
 

@@ -52,6 +52,7 @@ int broadcast(void*, void* d, size_t bytes, int root) {
 // to the next rank and adds its own values to the block it receives, so that block r is complete
 // on rank r, summed once, in an order fixed by the size. (Open MPI's MPI_Reduce_scatter took
 // longer than a whole MPI_Allreduce on this machine: 3.3-4.0 ms against 2.2 ms for 11.7 MB.)
+// Blocks move in chunks of 256 KiB, each added while it is still in cache.
 template <class T>
 int ring_reduce_scatter(T* data, const size_t* counts, MPI_Datatype type) {
   int rank = 0, size = 1;
@@ -64,18 +65,26 @@ int ring_reduce_scatter(T* data, const size_t* counts, MPI_Datatype type) {
     off[r + 1] = off[r] + counts[r];
     biggest = std::max(biggest, counts[r]);
   }
+  constexpr size_t kChunk = (size_t{256} << 10) / sizeof(T);
   static thread_local std::vector<T> tmp;
-  tmp.resize(biggest);
+  tmp.resize(std::min(biggest, kChunk));
   const int next = (rank + 1) % size, prev = (rank + size - 1) % size;
   for (int s = 0; s + 1 < size; ++s) {
     const int send = ((rank - s - 1) % size + size) % size;
     const int recv = ((rank - s - 2) % size + size) % size;
-    if (MPI_Sendrecv(data + off[send], static_cast<int>(counts[send]), type, next, 77, tmp.data(),
-                     static_cast<int>(counts[recv]), type, prev, 77, MPI_COMM_WORLD,
-                     MPI_STATUS_IGNORE) != MPI_SUCCESS)
-      return 1;
-    T* dst = data + off[recv];
-    for (size_t i = 0; i < counts[recv]; ++i) dst[i] += tmp[i];
+    // Chunk i of the block sent pairs with chunk i of the block received (the neighbour sends
+    // that block in the same chunks); past the end of the shorter one, empty messages.
+    const size_t ns = counts[send], nr = counts[recv];
+    for (size_t c0 = 0; c0 < std::max(ns, nr); c0 += kChunk) {
+      const size_t cs = c0 < ns ? std::min(kChunk, ns - c0) : 0;
+      const size_t cr = c0 < nr ? std::min(kChunk, nr - c0) : 0;
+      if (MPI_Sendrecv(data + off[send] + c0, static_cast<int>(cs), type, next, 77, tmp.data(),
+                       static_cast<int>(cr), type, prev, 77, MPI_COMM_WORLD,
+                       MPI_STATUS_IGNORE) != MPI_SUCCESS)
+        return 1;
+      T* dst = data + off[recv] + c0;
+      for (size_t i = 0; i < cr; ++i) dst[i] += tmp[i];
+    }
   }
   return 0;
 }
