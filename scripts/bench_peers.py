@@ -11,7 +11,8 @@ Rows (Fashion-MNIST, the first 20,000 training images, batch 100, real batches f
   the default model (examples/mlp_fashion_mnist.json, binary weights, ReLU):
     PyTorch (--model default), best of 1 and 2 threads; libbnn with 2 threads
   in Node: TF.js 4.22 wasm backend (float MLP of the same shape, bench/peers/tfjs_mlp.mjs) and
-    libbnn's wasm SIMD128 build on the fully binary MLP (bench/peers/libbnn_wasm_mlp.mjs)
+    libbnn's wasm SIMD128 builds on the fully binary MLP (bench/peers/libbnn_wasm_mlp.mjs), one
+    thread and the threaded build (pthreads) on 2
 Each round runs every row once, in turn; a row's figure is its median over the rounds, so that
 the rows of one run share the machine's conditions (this machine is shared: compare the rows of a
 run, not runs).
@@ -54,8 +55,8 @@ def ensure_builds():
         sh(["cmake", "-S", ROOT, "-B", build, "-G", "Ninja", "-DCMAKE_BUILD_TYPE=Release"])
         sh(["cmake", "--build", build, "--target", "bnn_cli", "-j2"])
     wasm = os.environ.get("BNN_WASM_DIR", os.path.join(ROOT, "build-wasm", "peers-out"))
-    if not os.path.exists(os.path.join(wasm, "bnn.mjs")):
-        env = dict(os.environ, BNN_WASM_FLAVOURS="simd scalar")
+    if not os.path.exists(os.path.join(wasm, "bnn-simd-mt.wasm")):
+        env = dict(os.environ, BNN_WASM_FLAVOURS="simd scalar simd-mt")
         subprocess.run(["bash", os.path.join(ROOT, "wasm", "build.sh"), wasm], check=True, env=env,
                        stdout=subprocess.DEVNULL)
     if not os.path.isdir(os.path.join(PEERS, "tfjs", "node_modules", "@tensorflow")):
@@ -116,10 +117,11 @@ def main():
                               "--train", str(TRAIN)]))
             meta["tfjs"] = j["version"]
             add("tfjs", j["samples_per_second"])
-            j = last_json(sh(["node", os.path.join(PEERS, "libbnn_wasm_mlp.mjs"), "--wasm", wasm,
-                              "--steps", str(a.wasm_steps), "--train", str(TRAIN)]))
-            meta["wasm_flavour"] = j["flavour"]
-            add("wasm", j["samples_per_second"])
+            for flavour, key in (("simd", "wasm"), ("simd-mt", "wasm_mt")):
+                j = last_json(sh(["node", os.path.join(PEERS, "libbnn_wasm_mlp.mjs"), "--wasm", wasm,
+                                  "--steps", str(a.wasm_steps), "--train", str(TRAIN), "--flavour", flavour]))
+                meta[key + "_threads"] = j["threads"]
+                add(key, j["samples_per_second"])
             print(f"round {r + 1}/{a.rounds}: " +
                   ", ".join(f"{k} {v[-1]:.0f}" for k, v in rows.items()), file=sys.stderr)
 
@@ -151,9 +153,12 @@ def main():
         f"| **Default model** (examples/mlp_fashion_mnist.json: binary weights, ReLU, squared hinge) | | |",
         f"| PyTorch, best of 1 and 2 threads ({td}) | {f0(torch_d)} | |",
         f"| libbnn, 2 threads | {f0(m['bnn_default_2'])} | {m['bnn_default_2'] / torch_d:.1f}x PyTorch |",
-        f"| **In Node (WebAssembly, one thread)** | | |",
-        f"| TF.js {meta['tfjs']} wasm backend, float MLP of the same shape | {f0(m['tfjs'])} | |",
-        f"| libbnn wasm SIMD128, fully binary MLP | {f0(m['wasm'])} | {m['wasm'] / m['tfjs']:.1f}x TF.js |",
+        f"| **In Node (WebAssembly)** | | |",
+        f"| TF.js {meta['tfjs']} wasm backend, float MLP of the same shape (1 thread: 2 are no faster) "
+        f"| {f0(m['tfjs'])} | |",
+        f"| libbnn wasm SIMD128, fully binary MLP, 1 thread | {f0(m['wasm'])} | {m['wasm'] / m['tfjs']:.1f}x TF.js |",
+        f"| libbnn wasm SIMD128 + pthreads, {meta['wasm_mt_threads']} threads | {f0(m['wasm_mt'])} | "
+        f"{m['wasm_mt'] / m['tfjs']:.1f}x TF.js; {m['wasm_mt'] / m['wasm']:.2f}x 1 thread |",
     ]
     table = "\n".join(lines)
     print(table)

@@ -3,7 +3,9 @@
 // Fashion-MNIST batches of 100. Prints one JSON line {"framework": "libbnn-wasm", ...}.
 //
 // Usage: node bench/peers/libbnn_wasm_mlp.mjs --wasm OUTDIR [--steps N] [--train N] [--model F]
-// OUTDIR: the output of wasm/build.sh (its bnn.mjs loader picks the SIMD128 build).
+//          [--flavour simd|simd-mt|scalar] [--threads N]
+// OUTDIR: the output of wasm/build.sh. Default flavour simd (one thread); simd-mt is the threaded
+// build (Emscripten pthreads), with --threads kernel threads (default 2).
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -23,6 +25,8 @@ const trainN = Number(opt('--train', 20000));
 const modelFile = opt('--model', path.join(here, 'binary_mlp.json'));
 const dataDir = opt('--data', '/usr/share/datasets/fashion-mnist');
 const batch = 100;
+const flavour = opt('--flavour', 'simd');
+const threads = Number(opt('--threads', flavour === 'simd-mt' ? 2 : 1));
 
 function readIdx(file) {
   const buf = zlib.gunzipSync(fs.readFileSync(path.join(dataDir, file)));
@@ -40,7 +44,7 @@ const y = new Int32Array(n);
 for (let i = 0; i < n; ++i) y[i] = labels.data[i];
 
 const { default: createBnn } = await import(pathToFileURL(path.resolve(wasmDir, 'bnn.mjs')).href);
-const bnn = await createBnn();
+const bnn = await createBnn(flavour === 'simd-mt' ? { flavour, threads } : { flavour });
 const doc = JSON.parse(fs.readFileSync(modelFile, 'utf8'));
 const model = bnn.Model.fromJSON(doc);
 const batches = Math.floor(n / batch);
@@ -53,7 +57,9 @@ for (let i = 0; i < warmup; ++i) step();
 const t0 = process.hrtime.bigint();
 for (let i = 0; i < steps; ++i) step();
 const dt = Number(process.hrtime.bigint() - t0) / 1e9;
-console.log(JSON.stringify({ framework: 'libbnn-wasm', flavour: bnn.flavour ?? 'auto', isa: bnn.getIsa?.() ?? '',
-  threads: 1, model: path.basename(modelFile), batch, steps, data: 'fashion-mnist',
+console.log(JSON.stringify({ framework: 'libbnn-wasm', flavour: bnn.flavour, isa: bnn.isa,
+  threads: bnn.threads, model: path.basename(modelFile), batch, steps, data: 'fashion-mnist',
   samples_per_second: (batch * steps) / dt }));
 model.free();
+// The threaded build's pool Workers keep Node alive: leave explicitly.
+process.exit(0);

@@ -24,7 +24,7 @@
 #include "bnn_status.h"
 
 #define BNN_VERSION_MAJOR 0
-#define BNN_VERSION_MINOR 2
+#define BNN_VERSION_MINOR 3
 #define BNN_VERSION_PATCH 0
 #define BNN_STRINGIFY2_(x) #x
 #define BNN_STRINGIFY_(x) BNN_STRINGIFY2_(x)
