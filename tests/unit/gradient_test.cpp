@@ -190,23 +190,27 @@ TEST(Gradients, DenseBinaryKernelProductsByLookupTables) {
     L.forward(x.data(), y.data(), batch, true);
     L.backward(x.data(), y.data(), r.data(), dx.data(), batch);
     const std::vector<float>& w = L.tensors()[0]->value;
+    // sum_k sign(W[at(k)]) v[k] in double, and sum_k |v[k]| for the tolerance.
+    auto signed_sum = [&](size_t n, auto w_at, const float* v, double* mag) {
+      double ref = 0;
+      *mag = 0;
+      for (size_t k = 0; k < n; ++k) {
+        ref += (w[w_at(k)] < 0.0f ? -1.0 : 1.0) * v[k];
+        *mag += std::fabs(v[k]);
+      }
+      return ref;
+    };
     for (size_t b = 0; b < batch; ++b)
       for (size_t o = 0; o < units; ++o) {
-        double ref = 0, mag = 0;
-        for (size_t i = 0; i < nin; ++i) {
-          ref += (w[i * units + o] < 0.0f ? -1.0 : 1.0) * x[b * nin + i];
-          mag += std::fabs(x[b * nin + i]);
-        }
+        double mag = 0;
+        const double ref = signed_sum(nin, [&](size_t i) { return i * units + o; }, &x[b * nin], &mag);
         ASSERT_NEAR(y[b * units + o], ref, 1e-6 * mag * 50) << units << ": y[" << b << "][" << o << "]";
         ASSERT_NEAR(y_infer[b * units + o], ref, 1e-6 * mag * 50) << units << ": inference";
       }
     for (size_t b = 0; b < batch; ++b)
       for (size_t i = 0; i < nin; ++i) {
-        double ref = 0, mag = 0;
-        for (size_t o = 0; o < units; ++o) {
-          ref += (w[i * units + o] < 0.0f ? -1.0 : 1.0) * r[b * units + o];
-          mag += std::fabs(r[b * units + o]);
-        }
+        double mag = 0;
+        const double ref = signed_sum(units, [&](size_t o) { return i * units + o; }, &r[b * units], &mag);
         ASSERT_NEAR(dx[b * nin + i], ref, 1e-6 * mag * 50) << units << ": dx[" << b << "][" << i << "]";
       }
   }

@@ -20,21 +20,9 @@ const Shape kShapes[] = {{1, 1, 1},    {1, 3, 63},   {3, 5, 64},    {4, 8, 65},
                          {4, 32, 128}, {5, 33, 127}, {7, 31, 200},  {9, 65, 256},
                          {13, 17, 784}, {16, 70, 1000}, {33, 40, 2049}};
 
-std::vector<const BgemmVariant*> variants() {
-  size_t n = 0;
-  const BgemmVariant* v = bnn::kernels::bgemm_variants(&n);
-  std::vector<const BgemmVariant*> out;
-  for (size_t i = 0; i < n; ++i) out.push_back(v + i);
-  return out;
-}
+std::vector<const BgemmVariant*> variants() { return bnn_test::variant_list(bnn::kernels::bgemm_variants); }
 
-class BgemmVariants : public ::testing::TestWithParam<const BgemmVariant*> {
- protected:
-  void SetUp() override {
-    const std::string why = bnn_test::skip_reason(GetParam()->name, GetParam()->features);
-    if (!why.empty()) GTEST_SKIP() << why;
-  }
-};
+class BgemmVariants : public bnn_test::VariantTest<BgemmVariant> {};
 
 TEST_P(BgemmVariants, PackRowsMatchesScalar) {
   const BgemmVariant& v = *GetParam();

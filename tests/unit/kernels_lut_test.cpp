@@ -43,21 +43,9 @@ struct Operands {
   float sign(size_t m, size_t k) const { return (S[m * words + k / 64] >> (k % 64)) & 1 ? -1.0f : 1.0f; }
 };
 
-std::vector<const LutVariant*> variants() {
-  size_t n = 0;
-  const LutVariant* v = bnn::kernels::lut_variants(&n);
-  std::vector<const LutVariant*> out;
-  for (size_t i = 0; i < n; ++i) out.push_back(v + i);
-  return out;
-}
+std::vector<const LutVariant*> variants() { return bnn_test::variant_list(bnn::kernels::lut_variants); }
 
-class LutVariants : public ::testing::TestWithParam<const LutVariant*> {
- protected:
-  void SetUp() override {
-    const std::string why = bnn_test::skip_reason(GetParam()->name, GetParam()->features);
-    if (!why.empty()) GTEST_SKIP() << why;
-  }
-};
+class LutVariants : public bnn_test::VariantTest<LutVariant> {};
 
 TEST_P(LutVariants, MatchesScalarExactlyAndTheProductInDouble) {
   const LutVariant& v = *GetParam();

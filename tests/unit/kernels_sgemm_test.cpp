@@ -23,21 +23,9 @@ const Case kCases[] = {{1, 1, 1, 1, 0},      {3, 5, 7, 1, 0},      {8, 32, 16, 1
                        {130, 20, 40, 1, 0},  {17, 1030, 9, 1, 1}, {100, 65, 300, 1, 0},
                        {9, 2070, 5, 1, 0},   {300, 40, 20, 1, 0.5f}};
 
-std::vector<const SgemmVariant*> variants() {
-  size_t n = 0;
-  const SgemmVariant* v = bnn::kernels::sgemm_variants(&n);
-  std::vector<const SgemmVariant*> out;
-  for (size_t i = 0; i < n; ++i) out.push_back(v + i);
-  return out;
-}
+std::vector<const SgemmVariant*> variants() { return bnn_test::variant_list(bnn::kernels::sgemm_variants); }
 
-class SgemmVariants : public ::testing::TestWithParam<const SgemmVariant*> {
- protected:
-  void SetUp() override {
-    const std::string why = bnn_test::skip_reason(GetParam()->name, GetParam()->features);
-    if (!why.empty()) GTEST_SKIP() << why;
-  }
-};
+class SgemmVariants : public bnn_test::VariantTest<SgemmVariant> {};
 
 TEST_P(SgemmVariants, MatchesScalarWithinTolerance) {
   const SgemmVariant& v = *GetParam();

@@ -35,4 +35,24 @@ inline std::string skip_reason(const char* name, uint32_t features) {
          std::to_string(missing) + ")";
 }
 
+// Every compiled variant of a kernel family (bnn::kernels::*_variants), for INSTANTIATE_TEST_SUITE_P.
+template <class V>
+std::vector<const V*> variant_list(const V* (*table)(size_t*)) {
+  size_t n = 0;
+  const V* v = table(&n);
+  std::vector<const V*> out;
+  for (size_t i = 0; i < n; ++i) out.push_back(v + i);
+  return out;
+}
+
+// The fixture of a family's variant tests: skips the variants this CPU cannot run.
+template <class V>
+class VariantTest : public ::testing::TestWithParam<const V*> {
+ protected:
+  void SetUp() override {
+    const std::string why = skip_reason(this->GetParam()->name, this->GetParam()->features);
+    if (!why.empty()) GTEST_SKIP() << why;
+  }
+};
+
 }  // namespace bnn_test

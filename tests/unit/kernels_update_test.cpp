@@ -69,21 +69,9 @@ bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
   return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
 }
 
-std::vector<const UpdateVariant*> variants() {
-  size_t n = 0;
-  const UpdateVariant* v = bnn::kernels::update_variants(&n);
-  std::vector<const UpdateVariant*> out;
-  for (size_t i = 0; i < n; ++i) out.push_back(v + i);
-  return out;
-}
+std::vector<const UpdateVariant*> variants() { return bnn_test::variant_list(bnn::kernels::update_variants); }
 
-class UpdateVariants : public ::testing::TestWithParam<const UpdateVariant*> {
- protected:
-  void SetUp() override {
-    const std::string why = bnn_test::skip_reason(GetParam()->name, GetParam()->features);
-    if (!why.empty()) GTEST_SKIP() << why;
-  }
-};
+class UpdateVariants : public bnn_test::VariantTest<UpdateVariant> {};
 
 TEST_P(UpdateVariants, MatchesScalarExactly) {
   const UpdateVariant& v = *GetParam();
@@ -107,8 +95,12 @@ TEST_P(UpdateVariants, MatchesScalarExactly) {
           ASSERT_TRUE(fin_ref);
           ASSERT_EQ(fin_ref, fin_got);
           ASSERT_TRUE(same_bits(ref.ow, got.ow)) << "rule " << static_cast<int>(r) << " n " << n;
-          if (slots(r) >= 1) ASSERT_TRUE(same_bits(ref.os0, got.os0));
-          if (slots(r) >= 2) ASSERT_TRUE(same_bits(ref.os1, got.os1));
+          if (slots(r) >= 1) {
+            ASSERT_TRUE(same_bits(ref.os0, got.os0));
+          }
+          if (slots(r) >= 2) {
+            ASSERT_TRUE(same_bits(ref.os1, got.os1));
+          }
         }
       }
     }
@@ -208,21 +200,7 @@ TEST(TransposeSigns, EqualsPackColsOfTheValues) {
 }
 
 // sgemm_signs: op(B) from bits equals the same variant's sgemm on the +-1 floats, exactly.
-class SgemmSignsVariants : public ::testing::TestWithParam<const bnn::kernels::SgemmVariant*> {
- protected:
-  void SetUp() override {
-    const std::string why = bnn_test::skip_reason(GetParam()->name, GetParam()->features);
-    if (!why.empty()) GTEST_SKIP() << why;
-  }
-};
-
-std::vector<const bnn::kernels::SgemmVariant*> sgemm_variants() {
-  size_t n = 0;
-  const auto* v = bnn::kernels::sgemm_variants(&n);
-  std::vector<const bnn::kernels::SgemmVariant*> out;
-  for (size_t i = 0; i < n; ++i) out.push_back(v + i);
-  return out;
-}
+class SgemmSignsVariants : public bnn_test::VariantTest<bnn::kernels::SgemmVariant> {};
 
 TEST_P(SgemmSignsVariants, EqualsSgemmOnPlusMinusOne) {
   const auto& v = *GetParam();
@@ -259,7 +237,7 @@ TEST_P(SgemmSignsVariants, EqualsSgemmOnPlusMinusOne) {
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(All, SgemmSignsVariants, ::testing::ValuesIn(sgemm_variants()),
+INSTANTIATE_TEST_SUITE_P(All, SgemmSignsVariants, ::testing::ValuesIn(bnn_test::variant_list(bnn::kernels::sgemm_variants)),
                          [](const auto& info) { return std::string(info.param->name); });
 
 // The threaded entry splits columns at whole words of B's bits and gives the same result on any
