@@ -121,6 +121,8 @@ class Model {
   bool scattered() const;
   // Throws INVALID_STATE naming `what` when some rows live only on other ranks.
   void check_whole(const char* what) const;
+  // The same, only for the scattered kernels a forward pass would read as latent weights.
+  void check_forward_readable(const char* what) const;
   void set_trainer_state(json s) { trainer_state_ = std::move(s); }
 
   float flip_ratio() const;

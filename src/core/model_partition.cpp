@@ -102,6 +102,13 @@ void Model::check_whole(const char* what) const {
                "or after an exchange between the ranks failed)");
 }
 
+void Model::check_forward_readable(const char* what) const {
+  // A scattered kernel that is not partitioned now (its recipe changed inside the step callback)
+  // would be read through its stale latent weights.
+  for (size_t k = 0; k < tensors_.size(); ++k)
+    if (scattered_[k] && !partitioned(k)) check_whole(what);
+}
+
 void Model::prepare_partitioned_step() {
   // A kernel that is no longer partitioned (a full-precision epoch, another STE) needs its latent
   // weights whole before the forward pass: gather it (every rank decides alike).

@@ -149,7 +149,9 @@ void Model::apply_update() {
     if (part) std::tie(ps.row_begin, ps.row_end) = owned_rows(*t, partition_.rank);
     size_t f = 0;
     if (!optimizer_->stage(ps, clip_bound(*t), &f)) {
-      failure = !all_finite(t->grad.data(), t->grad.size())
+      // (A partitioned kernel's gradient is this rank's only on its own rows.)
+      const size_t r1 = std::min(ps.row_end, t->rows()), r0 = std::min(ps.row_begin, r1);
+      failure = !all_finite(t->grad.data() + r0 * t->cols(), (r1 - r0) * t->cols())
                     ? layer_label(i, *layers_[i]) + " produced NaN or Inf gradients (" + t->name + ")"
                     : "the update of " + t->name + " would produce NaN or Inf";
       break;
@@ -194,6 +196,7 @@ float Model::clip_bound(const Tensor& t) const {
 
 void Model::predict(const float* x, size_t batch, float* logits) {
   check_input(x, batch);
+  check_forward_readable("predict");
   constexpr size_t kChunk = 500;
   check_memory(std::min(kChunk, batch));
   const size_t classes = output_size();
@@ -207,6 +210,7 @@ void Model::predict(const float* x, size_t batch, float* logits) {
 void Model::evaluate(const float* x, const int32_t* labels, size_t n, float* loss_out,
                      float* accuracy_out) {
   check_input(x, n);
+  check_forward_readable("evaluate");
   check_labels(labels, n);
   constexpr size_t kChunk = 500;
   check_memory(std::min(kChunk, n));
