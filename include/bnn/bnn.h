@@ -407,8 +407,12 @@ typedef struct bnn_communicator {
    collective call (every rank calls it). The table is copied; the user pointer must outlive the
    trainer. Rank 0's tensors are broadcast to every rank. Each step, every rank trains on its
    share of the global batch; without training.micro_batch the gradients are summed with the
-   float all-reduce (reproducible for a given size), with it exactly in int64 (the same bits for
-   every size, and as one process: docs/DISTRIBUTED.md).
+   float all-reduce (reproducible for a given size) and batch norm uses the global batch's
+   statistics, with it exactly in int64 (the same bits for every size, and as one process:
+   docs/DISTRIBUTED.md). Since 0.3.0 each rank updates only its rows of the binarised kernels:
+   inside the step callback their latent weights are spread over the ranks (reading, saving or
+   exporting the model there returns INVALID_STATE); run_epoch returns with them whole and
+   fails with INTERNAL if the ranks' models differ (float sums must give every rank the same bits).
    OK, INVALID_ARGUMENT (NULL, rank out of range, size < 1, a NULL callback; ranks that disagree
    on the document, the data or the position: checked with an all-reduce), SHAPE_MISMATCH (a
    batch that leaves a rank without samples or micro-batches), IO (a callback failed). */

@@ -285,7 +285,7 @@ const json& Trainer::run_epoch() {
       const float inv = 1.0f / static_cast<float>(group_.size);
       std::vector<size_t> counts;
       // The other gradients (batch-norm parameters, full-precision kernels: small in a binary
-      // network) are summed in one all-reduce, packed behind each other, with the loss.
+      // network) are packed behind each other and summed in one all-reduce.
       small_.clear();
       for (size_t k = 0; k < m.tensors().size(); ++k) {
         Tensor* t = m.tensors()[k];
