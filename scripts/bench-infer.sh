@@ -18,7 +18,7 @@ fi
                             npm install --ignore-scripts --no-audit --no-fund --loglevel=error > /dev/null; })
 OUT="$(mktemp -d /tmp/bnn-bench-infer-XXXXXX)"
 trap 'rm -rf "$OUT"' EXIT
-cc -O2 -std=c99 -Wall -Wextra -I "$ROOT/include" "$ROOT/bench/infer/bench_infer.c" -L"$BUILD" -lbnn \
+cc -O2 -std=c99 -Wall -Wextra -I "$ROOT/include" -I "$ROOT/bench/common" "$ROOT/bench/infer/bench_infer.c" -L"$BUILD" -lbnn \
    -Wl,-rpath,"$BUILD" -o "$OUT/bench_infer"
 ours="$("$OUT/bench_infer" "$DATA" "$OUT" "$ROOT/examples/cnn_fashion_mnist.json" "$SECONDS_EACH")"
 theirs="$(node "$ROOT/bench/infer/bench_ort.mjs" "$OUT" "$SECONDS_EACH")"

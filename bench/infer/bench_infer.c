@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "bnn/bnn.h"
+#include "idx_arrays.h"
 
 enum { kSamples = 1000 };
 
@@ -22,25 +23,6 @@ static double now(void) {
   return t.tv_sec + t.tv_nsec * 1e-9;
 }
 
-/* An IDX image file and its label file as arrays, read by the library (bnn_dataset_load_idx). */
-static float* load_idx(const char* images, const char* labels, int32_t** y_out, int* n_out) {
-  bnn_dataset* d = NULL;
-  if (bnn_dataset_load_idx(images, labels, &d) != BNN_STATUS_OK) {
-    fprintf(stderr, "%s: %s\n", images, bnn_last_errmsg());
-    exit(2);
-  }
-  const size_t n = bnn_dataset_count(d), dim = bnn_dataset_sample_size(d);
-  float* x = malloc(sizeof(float) * n * dim);
-  int32_t* y = malloc(sizeof(int32_t) * n);
-  if (dim != 784 || bnn_dataset_get(d, 0, n, x, n * dim, y, n) != BNN_STATUS_OK) {
-    fprintf(stderr, "%s: expected 28x28 images\n", images);
-    exit(2);
-  }
-  bnn_dataset_free(d);
-  *y_out = y;
-  *n_out = (int)n;
-  return x;
-}
 
 static void check(bnn_status s, const char* what, bnn_model* m) {
   if (s != BNN_STATUS_OK) {

@@ -24,7 +24,7 @@ echo "-- npm dependencies (tests/onnx/package-lock.json)"
 
 OUT="$(mktemp -d /tmp/bnn-onnx-XXXXXX)"
 trap 'rm -rf "$OUT"' EXIT
-cc -O2 -std=c99 -Wall -Wextra -I "$ROOT/include" "$DIR/export_tool.c" -L"$BUILD_DIR" -lbnn -lm \
+cc -O2 -std=c99 -Wall -Wextra -I "$ROOT/include" -I "$ROOT/bench/common" "$DIR/export_tool.c" -L"$BUILD_DIR" -lbnn -lm \
    -Wl,-rpath,"$BUILD_DIR" -o "$OUT/export_tool" || die "export_tool did not build"
 
 pass=0; fail=0

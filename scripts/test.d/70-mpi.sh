@@ -50,6 +50,15 @@ cat > "$WORK/m.json" <<'JSON'
 JSON
 
 COMMON=(--data "$DATA" --threads 1 --quiet)
+# derive SRC DST '{"key": value, ...}': DST is document SRC with those training keys changed.
+derive() {
+  "$PY" - "$WORK/$1" "$WORK/$2" "$3" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["training"].update(json.loads(sys.argv[3]))
+json.dump(d, open(sys.argv[2], "w"))
+PY
+}
 "$BNN" train "$WORK/m.json" --out "$WORK/np1" "${COMMON[@]}" > "$WORK/np1.log" 2>&1 \
   && ok "bnn train (1 process)" || { ko "bnn train (1 process): $(tail -3 "$WORK/np1.log")"; }
 for r in a b; do
@@ -101,13 +110,7 @@ fi
 
 # Exact reduction (training.micro_batch): -np 1 (no mpirun), -np 2 and -np 4 end with identical
 # tensors (every tensor of last.bnn, read back through the Python package).
-"$PY" - "$WORK" <<'PY'
-import json, sys
-w = sys.argv[1]
-d = json.load(open(f"{w}/m.json"))
-d["training"].update({"epochs": 2, "train_subset": 1200, "micro_batch": 25})
-json.dump(d, open(f"{w}/exact.json", "w"))
-PY
+derive m.json exact.json '{"epochs": 2, "train_subset": 1200, "micro_batch": 25}'
 "$BNN" train "$WORK/exact.json" --out "$WORK/ex1" "${COMMON[@]}" > "$WORK/ex1.log" 2>&1 \
   && ok "micro_batch: bnn train (1 process)" || ko "micro_batch, 1 process: $(tail -3 "$WORK/ex1.log")"
 for n in 2 4; do
@@ -134,13 +137,7 @@ fi
 
 # A rank killed mid-run: the job ends with an error within seconds (never a hang), last.bnn stays
 # loadable, and `mpirun -np 2 bnn train --resume` ends with the tensors of an uninterrupted run.
-"$PY" - "$WORK" <<'PY'
-import json, sys
-w = sys.argv[1]
-d = json.load(open(f"{w}/exact.json"))
-d["training"].update({"epochs": 3, "train_subset": 6000, "checkpoint_every_steps": 5})
-json.dump(d, open(f"{w}/long.json", "w"))
-PY
+derive exact.json long.json '{"epochs": 3, "train_subset": 6000, "checkpoint_every_steps": 5}'
 "$BNN" train "$WORK/long.json" --out "$WORK/long1" "${COMMON[@]}" > "$WORK/long1.log" 2>&1 \
   || ko "uninterrupted reference run: $(tail -3 "$WORK/long1.log")"
 mpirun --allow-run-as-root --oversubscribe -np 2 "$BNN" train "$WORK/long.json" --out "$WORK/kill" \
