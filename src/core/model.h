@@ -114,6 +114,9 @@ class Model {
   void set_batch_sync(const BatchSync* s) {
     for (auto& l : layers_) l->set_batch_sync(s);
   }
+  // Kernel gradients by the exchange of factors (layers/layer.h); null: off. The model fills in
+  // s->owned (its partition) and the object must outlive its use.
+  void set_factor_sync(FactorSync* s);
   bool partitioned(size_t tensor_index) const;
   // Rows [first, second) of tensor t that rank `rank` updates when t is partitioned.
   std::pair<size_t, size_t> owned_rows(const Tensor& t, int rank) const;

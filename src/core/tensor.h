@@ -43,6 +43,9 @@ struct Tensor {
   // update); false when `grad` is final.
   bool grad_mask_clipped = false;
   float grad_mask_clip = 1.0f;
+  // Data parallel (layers/layer.h FactorSync): the rows of `grad` that this rank updates already
+  // hold the whole group's gradient (no reduction needed); the other rows are not computed.
+  bool grad_global = false;
   size_t numel() const { return value.size(); }
   size_t cols() const { return shape.empty() ? numel() : shape.back(); }
   size_t rows() const { return cols() ? numel() / cols() : 0; }

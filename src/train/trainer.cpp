@@ -259,6 +259,7 @@ const json& Trainer::run_epoch() {
       m.set_gradient_hook(nullptr);
       m.set_partition({});
       m.set_batch_sync(nullptr);
+      m.set_factor_sync(nullptr);
     }
   } partition_reset{model_, parallel};
   if (parallel) {
@@ -273,6 +274,11 @@ const json& Trainer::run_epoch() {
     if (!exact) {
       bn_sync_.sum = group_.sum_f64;
       model_.set_batch_sync(&bn_sync_);
+      // The binarised dense kernels' gradients: the global batch's, from the exchanged rows of
+      // their inputs and output gradients, where that carries fewer bytes than reducing them.
+      factor_sync_.rank = group_.rank;
+      factor_sync_.broadcast = group_.broadcast;
+      model_.set_factor_sync(&factor_sync_);
     }
   }
   if (parallel && !exact)
@@ -290,6 +296,7 @@ const json& Trainer::run_epoch() {
       for (size_t k = 0; k < m.tensors().size(); ++k) {
         Tensor* t = m.tensors()[k];
         if (!t->trainable) continue;
+        if (m.partitioned(k) && t->grad_global) continue;  // already the global batch's
         if (!equal)
           for (float& g : t->grad) g *= w;
         if (!m.partitioned(k)) {
@@ -350,6 +357,10 @@ const json& Trainer::run_epoch() {
       share = hi - lo;
       global = nb;
       bn_sync_.weight = static_cast<double>(share) / static_cast<double>(global);
+      factor_sync_.weight = bn_sync_.weight;
+      factor_sync_.shares.resize(static_cast<size_t>(group_.size));
+      for (size_t r = 0; r < factor_sync_.shares.size(); ++r)
+        factor_sync_.shares[r] = nb * (r + 1) / factor_sync_.shares.size() - nb * r / factor_sync_.shares.size();
       stepped_ = true;
       const float loss = exact ? model_.train_step_exact(xb_.data(), yb_.data(), sizes, mfirst, mcount,
                                                          parallel ? &exact_reduce : nullptr)

@@ -117,6 +117,7 @@ class Trainer {
   int order_epoch_ = -1;
   Group group_;
   BatchSync bn_sync_;          // data parallel, plain mode: synchronised batch norm
+  FactorSync factor_sync_;     // data parallel, plain mode: kernel gradients from their factors
   std::vector<float> small_;   // data parallel: the gradients summed in one all-reduce
   bool stepped_ = false;  // a step ran in this trainer (set_group comes before)
 };

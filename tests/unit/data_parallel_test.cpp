@@ -53,6 +53,7 @@ struct Rank {
   int rank;
   int f32_calls = 0;
   int fail_f32_at = -1;  // this f32 all-reduce (0-based) returns an error, on every rank alike
+  size_t f32_values = 0;  // floats this rank passed to f32 all-reduces and reduce-scatters
 };
 
 template <class T>
@@ -81,6 +82,7 @@ bnn_communicator fake_comm(Rank* r) {
   c.allreduce_f32 = [](void* u, float* d, size_t n) {
     auto* r = static_cast<Rank*>(u);
     if (r->f32_calls++ == r->fail_f32_at) return 5;
+    r->f32_values += n;
     return reduce(u, d, n, false);
   };
   c.broadcast = [](void* u, void* d, size_t bytes, int root) {
@@ -112,6 +114,7 @@ bnn_communicator_v2 fake_comm_v2(Rank* r) {
     }
     const size_t hi = lo + counts[rk->rank];
     if (type == 0) {
+      rk->f32_values += total;
       auto* f = static_cast<float*>(d);
       const int rc = reduce(u, f, total, false);
       for (size_t i = 0; i < total; ++i)
@@ -159,7 +162,7 @@ struct Result {
 
 // Runs `size` ranks in threads, each its own model (doc_of(rank)) and its own copy of the data.
 std::vector<Result> run_group(int size, const std::function<json(int)>& doc_of, int fail_f32_at = -1,
-                              bool v2 = false, size_t n_train = 300) {
+                              bool v2 = false, size_t n_train = 300, size_t* f32_values = nullptr) {
   Group g(size);
   std::vector<Rank> ranks;
   for (int r = 0; r < size; ++r) ranks.push_back(Rank{&g, r, 0, fail_f32_at});
@@ -195,6 +198,7 @@ std::vector<Result> run_group(int size, const std::function<json(int)>& doc_of, 
       bnn_dataset_free(test);
     });
   for (auto& t : th) t.join();
+  if (f32_values) *f32_values = ranks[0].f32_values;
   return res;
 }
 
@@ -468,6 +472,56 @@ TEST(DataParallel, SynchronisedBatchNormGivesTheOneProcessStep) {
                   one[0].records.at(0).at("train_loss").get<double>(), 1e-6);
     }
   }
+}
+
+// Plain mode, kernel gradients from their factors (layers/layer.h FactorSync): with a global batch
+// small against the layers, the ranks exchange their rows of each dense layer's input (floats for
+// the first, bits behind a sign) and output gradient, and compute the global batch's gradient of
+// the kernel rows they update. One step over 2 ranks (4 + 4), 3 ranks (2 + 3 + 3) and 4 ranks is
+// the one-process step up to float rounding, and no kernel gradient goes through a float
+// reduction: only batch norm's parameters do.
+TEST(DataParallel, KernelGradientsFromExchangedFactorsGiveTheOneProcessStep) {
+  auto doc = [](int) {
+    const json sign = {{"type", "sign"}, {"ste", "clipped"}};
+    json d = model_doc(12);  // 8 training samples: one (short) batch of 8
+    d["layers"] = {{{"type", "dense"}, {"units", 64}, {"use_bias", false}, {"kernel_quantizer", sign}},
+                   {{"type", "batch_norm"}, {"momentum", 0.5}},
+                   {{"type", "dense"}, {"units", 64}, {"use_bias", false}, {"input_quantizer", sign},
+                    {"kernel_quantizer", sign}},
+                   {{"type", "batch_norm"}, {"momentum", 0.5}},
+                   {{"type", "dense"}, {"units", kClasses}, {"use_bias", false},
+                    {"input_quantizer", sign}, {"kernel_quantizer", sign}},
+                   {{"type", "batch_norm"}, {"momentum", 0.5}}};
+    d["optimizer"] = {{"type", "sgd"}, {"learning_rate", 0.5}};
+    d["training"]["epochs"] = 1;
+    d["training"]["validation_split"] = 0.0;
+    return d;
+  };
+  const auto one = run_group(1, doc, -1, false, 8);
+  ASSERT_EQ(one[0].run, BNN_STATUS_OK) << one[0].msg;
+  ASSERT_EQ(one[0].records.at(0).at("steps"), 1);
+  const size_t kernel_values = kDim * 64 + 64 * 64 + 64 * kClasses;
+  const size_t bn_values = 2 * (64 + 64 + kClasses);
+  for (int size : {2, 3, 4})
+    for (bool v2 : {false, true}) {
+      SCOPED_TRACE(std::to_string(size) + " ranks, v" + (v2 ? "2" : "1"));
+      size_t f32 = 0;
+      const auto res = run_group(size, doc, -1, v2, 8, &f32);
+      EXPECT_EQ(f32, bn_values) << "of " << kernel_values << " kernel values";
+      for (const Result& r : res) {
+        ASSERT_EQ(r.set, BNN_STATUS_OK) << r.msg;
+        ASSERT_EQ(r.run, BNN_STATUS_OK) << r.msg;
+        ASSERT_EQ(r.after.size(), one[0].after.size());
+        EXPECT_EQ(r.after, res[0].after);
+        float worst = 0, moved = 0;
+        for (size_t i = 0; i < r.after.size(); ++i) {
+          worst = std::max(worst, std::fabs(r.after[i] - one[0].after[i]));
+          moved = std::max(moved, std::fabs(r.after[i] - r.before[i]));
+        }
+        EXPECT_LT(worst, 2e-5f) << "not the one-process step";
+        EXPECT_GT(moved, 0.05f) << "the step did not move the model";
+      }
+    }
 }
 
 }  // namespace
