@@ -4,12 +4,13 @@
 # `mpirun -np 2` with the plain float reduction, and `mpirun -np 2` with the exact reduction
 # (training.micro_batch 25), side by side in one run, plus the bytes each rank exchanges per step.
 # Ratios, not absolute rates: the machine is shared.
-#   bash scripts/bench-mpi.sh [BUILD_DIR] [TRAIN_SAMPLES] [MICRO_BATCH]
+#   bash scripts/bench-mpi.sh [BUILD_DIR] [TRAIN_SAMPLES] [MICRO_BATCH] [ROUNDS]
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BUILD="${1:-$ROOT/build}"
 N="${2:-6000}"
 MB="${3:-25}"
+ROUNDS="${4:-3}"
 BNN="$BUILD/bnn"
 DATA=/usr/share/datasets/fashion-mnist
 W="$(mktemp -d)"
@@ -31,40 +32,50 @@ doc = {"input_shape": [784], "layers": layers, "optimizer": {"type": "adam", "le
 json.dump(doc, open(f"{w}/plain.json", "w"))
 doc["training"]["micro_batch"] = mb
 json.dump(doc, open(f"{w}/exact.json", "w"))
-# What each of 2 ranks sends per step (payload; Open MPI adds little): the binarised kernels'
-# gradient rows of the other rank (ring reduce-scatter: half of them), their new signs for its
-# own rows (bits, rows padded to 64-bit words), the batch-norm parameters' gradients (all-reduce),
-# and synchronised batch norm's sums (plain) or the batch statistics (exact, int64).
-kernels = [(784, 1024), (1024, 1024), (1024, 1024), (1024, 10)]
-kparams = sum(r * c for r, c in kernels)
-bn = [1024, 1024, 1024, 10]
-bnparams = 2 * sum(bn)
-params = kparams + bnparams
-signs = sum(r * ((c + 63) // 64) * 8 for r, c in kernels) // 2
-plain = 4 * kparams // 2 + signs + 4 * bnparams + 8 * sum(4 * c + 1 for c in bn) + 8 * 4
-exact = 8 * kparams // 2 + signs + 8 * (bnparams + 2 * sum(bn) + 2) + 8 * (len(layers) + 4)
-print(f"parameters: {params}; bytes each of 2 ranks sends per step: plain {plain:,} "
-      f"(a whole float all-reduce of the gradients: {4 * params:,}), exact {exact:,} "
-      f"(a whole int64 all-reduce: {8 * (params + 2 * sum(bn) + 1):,})")
 PY
+# One round runs the four configurations in turn; ROUNDS rounds interleave them, so that a drift
+# of the machine's speed touches every row alike. Each row gives the median over rounds, and the
+# ratio is the median of the per-round ratios (each against the same round's 1-process run).
+# BNN_MPI_STATS=1 makes each rank print what it passed to the collectives (src/cli/mpi).
+MPI=(mpirun --allow-run-as-root --oversubscribe -x BNN_MPI_STATS=1 -np 2)
 run() {  # name, launcher..., config
   local name="$1"; shift
   "$@" --data "$DATA" --threads 1 --quiet --out "$W/$name" > "$W/$name.log" 2>&1 || { cat "$W/$name.log"; exit 1; }
   /usr/bin/python3 -c "import json,sys; print(json.loads(open('$W/$name/metrics.jsonl').readline())['samples_per_second'])"
 }
-MPI=(mpirun --allow-run-as-root --oversubscribe -np 2)
-one=$(run one "$BNN" train "$W/plain.json")
-two=$(run two "${MPI[@]}" "$BNN" train "$W/plain.json")
-one_x=$(run one_exact "$BNN" train "$W/exact.json")
-two_x=$(run two_exact "${MPI[@]}" "$BNN" train "$W/exact.json")
-/usr/bin/python3 - "$one" "$two" "$one_x" "$two_x" "$MB" <<'PY'
-import sys
-one, two, one_x, two_x = map(float, sys.argv[1:5])
-mb = int(sys.argv[5])
+for r in $(seq "$ROUNDS"); do
+  one=$(run one "$BNN" train "$W/plain.json")
+  two=$(run two "${MPI[@]}" "$BNN" train "$W/plain.json")
+  one_x=$(run one_exact "$BNN" train "$W/exact.json")
+  two_x=$(run two_exact "${MPI[@]}" "$BNN" train "$W/exact.json")
+  echo "$one $two $one_x $two_x" >> "$W/rounds"
+  echo "round $r of $ROUNDS: $one $two $one_x $two_x samples/s" >&2
+done
+/usr/bin/python3 - "$W" "$MB" "$N" <<'PY'
+import json, statistics, sys
+w, mb, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+rounds = [list(map(float, l.split())) for l in open(f"{w}/rounds")]
+med = lambda v: statistics.median(v)
+col = lambda i: [r[i] for r in rounds]
+ratio = lambda i: med([r[i] / r[0] for r in rounds])
+rng = lambda i: f"{min(col(i)):,.0f}-{max(col(i)):,.0f}"
+print(f"{len(rounds)} rounds; samples/s: median (min-max); ratio: median of the rounds' ratios")
 print(f"| run | samples/s | vs 1 process |")
 print(f"|---|---|---|")
-print(f"| 1 process, 1 thread | {one:,.0f} | 1.00x |")
-print(f"| mpirun -np 2, plain reduction | {two:,.0f} | {two / one:.2f}x |")
-print(f"| 1 process, micro_batch {mb} (exact) | {one_x:,.0f} | {one_x / one:.2f}x |")
-print(f"| mpirun -np 2, micro_batch {mb} (exact) | {two_x:,.0f} | {two_x / one:.2f}x |")
+print(f"| 1 process, 1 thread | {med(col(0)):,.0f} ({rng(0)}) | 1.00x |")
+print(f"| mpirun -np 2, plain reduction | {med(col(1)):,.0f} ({rng(1)}) | {ratio(1):.2f}x |")
+print(f"| 1 process, micro_batch {mb} (exact) | {med(col(2)):,.0f} ({rng(2)}) | {ratio(2):.2f}x |")
+print(f"| mpirun -np 2, micro_batch {mb} (exact) | {med(col(3)):,.0f} ({rng(3)}) | {ratio(3):.2f}x |")
+# What rank 0 passed to the collectives in the last round, per step (the start's broadcast of the
+# model and the epoch end's gather included), and the seconds it spent in them.
+steps = (n + 99) // 100
+for name in ("two", "two_exact"):
+    stats = [json.loads(l.split(" ", 1)[1]) for l in open(f"{w}/{name}.log") if l.startswith("bnn-mpi-stats ")]
+    s = next(x for x in stats if x["rank"] == 0)
+    kinds = [k for k in s if k != "rank" and s[k]["calls"]]
+    total = sum(s[k]["bytes"] for k in kinds)
+    secs = sum(s[k]["seconds"] for k in kinds)
+    parts = ", ".join(f"{k} {s[k]['bytes'] / steps / 1e6:.2f} MB" for k in kinds)
+    print(f"{'plain' if name == 'two' else 'exact'}: {total / steps / 1e6:.2f} MB per step and rank ({parts}); "
+          f"{secs:.2f} s of the epoch in collectives")
 PY

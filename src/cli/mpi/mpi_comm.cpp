@@ -7,7 +7,10 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdint>
+#include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <vector>
 
 namespace bnn::cli {
@@ -16,6 +19,41 @@ namespace {
 bnn_communicator_v2 g_comm{};
 bool g_started = false;
 int g_size = 1;
+
+// BNN_MPI_STATS=1: each rank prints, when it finishes, its calls, payload bytes and seconds in
+// every kind of collective (docs/DISTRIBUTED.md; scripts/bench-mpi.sh reads them).
+enum Kind { kSumI64, kSumF64, kSumF32, kBroadcast, kReduceScatter, kKinds };
+const char* const kKindNames[kKinds] = {"allreduce_i64", "allreduce_f64", "allreduce_f32", "broadcast",
+                                        "reduce_scatter"};
+struct Stat {
+  uint64_t calls = 0, bytes = 0;
+  double seconds = 0;
+};
+Stat g_stats[kKinds];
+struct Timed {
+  Stat& s;
+  double t0 = MPI_Wtime();
+  Timed(Kind k, size_t bytes) : s(g_stats[k]) {
+    ++s.calls;
+    s.bytes += bytes;
+  }
+  ~Timed() { s.seconds += MPI_Wtime() - t0; }
+};
+
+void print_stats() {
+  if (!std::getenv("BNN_MPI_STATS")) return;
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  std::string line = "bnn-mpi-stats {\"rank\": " + std::to_string(rank);
+  for (int k = 0; k < kKinds; ++k) {
+    char b[160];
+    std::snprintf(b, sizeof b, ", \"%s\": {\"calls\": %llu, \"bytes\": %llu, \"seconds\": %.6f}",
+                  kKindNames[k], static_cast<unsigned long long>(g_stats[k].calls),
+                  static_cast<unsigned long long>(g_stats[k].bytes), g_stats[k].seconds);
+    line += b;
+  }
+  std::fprintf(stderr, "%s}\n", line.c_str());
+}
 
 // Float sums: MPI_Allreduce. The standard does not promise the same bits on every rank, but
 // Open MPI's algorithms (recursive doubling, ring, Rabenseifner) compute each element's sum once
@@ -32,13 +70,21 @@ int sum_float(T* d, size_t n, MPI_Datatype type) {
 }
 
 int allreduce_i64(void*, int64_t* d, size_t n, int op) {
+  Timed t(kSumI64, n * sizeof(int64_t));
   if (n > static_cast<size_t>(INT_MAX)) return 2;
   return MPI_Allreduce(MPI_IN_PLACE, d, static_cast<int>(n), MPI_INT64_T, op == 1 ? MPI_MAX : MPI_SUM,
                        MPI_COMM_WORLD) == MPI_SUCCESS ? 0 : 1;
 }
-int allreduce_f64(void*, double* d, size_t n) { return sum_float(d, n, MPI_DOUBLE); }
-int allreduce_f32(void*, float* d, size_t n) { return sum_float(d, n, MPI_FLOAT); }
+int allreduce_f64(void*, double* d, size_t n) {
+  Timed t(kSumF64, n * sizeof(double));
+  return sum_float(d, n, MPI_DOUBLE);
+}
+int allreduce_f32(void*, float* d, size_t n) {
+  Timed t(kSumF32, n * sizeof(float));
+  return sum_float(d, n, MPI_FLOAT);
+}
 int broadcast(void*, void* d, size_t bytes, int root) {
+  Timed t(kBroadcast, bytes);
   auto* p = static_cast<char*>(d);
   while (bytes > 0) {
     const size_t chunk = bytes > (1u << 30) ? (1u << 30) : bytes;
@@ -89,6 +135,9 @@ int ring_reduce_scatter(T* data, const size_t* counts, MPI_Datatype type) {
   return 0;
 }
 int reduce_scatter(void*, void* data, const size_t* counts, int type) {
+  size_t total = 0;
+  for (int r = 0; r < g_size; ++r) total += counts[r];
+  Timed t(kReduceScatter, total * (type == 1 ? sizeof(int64_t) : sizeof(float)));
   if (type == 0) return ring_reduce_scatter(static_cast<float*>(data), counts, MPI_FLOAT);
   if (type == 1) return ring_reduce_scatter(static_cast<int64_t*>(data), counts, MPI_INT64_T);
   return 3;
@@ -127,6 +176,7 @@ void mpi_finish(int exit_code) {
   int fin = 0;
   MPI_Finalized(&fin);
   if (fin) return;
+  print_stats();
   if (exit_code != 0 && g_size > 1) MPI_Abort(MPI_COMM_WORLD, exit_code);
   MPI_Finalize();
 }
