@@ -23,7 +23,9 @@ struct Case {
 // over 1024 outputs), odd ones (K not a multiple of 8 or 64, N not of 16), tiny ones, and K past
 // one block of 16 tables.
 const Case kCases[] = {{1, 1, 1},    {3, 17, 9},     {16, 16, 8},   {33, 40, 63}, {70, 100, 130},
-                       {257, 5, 200}, {64, 1024, 100}, {512, 100, 1024}};
+                       {257, 5, 200}, {64, 1024, 100}, {512, 100, 1024},
+                       // last panels of 2, 6 and 13 columns (widths 4, 8 and 16)
+                       {5, 50, 77},   {9, 22, 16},    {4, 13, 8}};
 
 struct Operands {
   std::vector<uint64_t> S;
