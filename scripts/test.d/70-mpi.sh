@@ -62,9 +62,20 @@ PY
 "$BNN" train "$WORK/m.json" --out "$WORK/np1" "${COMMON[@]}" > "$WORK/np1.log" 2>&1 \
   && ok "bnn train (1 process)" || { ko "bnn train (1 process): $(tail -3 "$WORK/np1.log")"; }
 for r in a b; do
-  "${MPIRUN[@]}" "$BNN" train "$WORK/m.json" --out "$WORK/np2$r" "${COMMON[@]}" > "$WORK/np2$r.log" 2>&1 \
+  # Run b also prints what each rank passed to the collectives (BNN_MPI_STATS).
+  stats=(); [ "$r" = b ] && stats=(-x BNN_MPI_STATS=1)
+  "${MPIRUN[@]}" "${stats[@]}" "$BNN" train "$WORK/m.json" --out "$WORK/np2$r" "${COMMON[@]}" > "$WORK/np2$r.log" 2>&1 \
     && ok "mpirun -np 2 bnn train ($r)" || ko "mpirun -np 2 bnn train ($r): $(tail -5 "$WORK/np2$r.log")"
 done
+# The kernels' gradients came from their factors (broadcasts), none through a reduce-scatter.
+"$PY" - "$WORK/np2b.log" <<'PY' && ok "BNN_MPI_STATS: both ranks report; kernel gradients from factors, no reduce-scatter" \
+  || ko "BNN_MPI_STATS lines missing or a reduce-scatter ran: $(grep bnn-mpi-stats "$WORK/np2b.log")"
+import json, sys
+stats = [json.loads(l.split(" ", 1)[1]) for l in open(sys.argv[1]) if l.startswith("bnn-mpi-stats ")]
+ok = sorted(s["rank"] for s in stats) == [0, 1] and all(
+    s["reduce_scatter"]["calls"] == 0 and s["broadcast"]["bytes"] > 0 and s["allreduce_f64"]["calls"] > 0 for s in stats)
+sys.exit(0 if ok else 1)
+PY
 
 # Identical tensors: the bnn-infer exports of last.bnn (weights and batch norm, no timings).
 for r in a b; do "$BNN" export "$WORK/np2$r/last.bnn" --format bnn-infer --out "$WORK/np2$r.infer" >/dev/null 2>&1; done
