@@ -8,12 +8,15 @@
 // alone, and the integer sum on nothing: the step has the same bits whichever process computed
 // which micro-batch, in whatever order. The price: each process keeps its micro-batches'
 // gradients until the grid is known (count x parameters floats).
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <tuple>
 
 #include "core/fixed_point.h"
 #include "core/model.h"
+#include "kernels/kernels.h"
 
 namespace bnn {
 namespace {
@@ -41,6 +44,57 @@ float Model::train_step_exact(const float* x, const int32_t* labels, const std::
   prepare_partitioned_step();
   const float* in = prepared_input(x, local);  // standardised once for all micro-batches
 
+  // Data parallel: a partitioned dense kernel's gradient from its factors (layers/layer.h
+  // FactorSync), when they carry fewer bytes than the kernel: each layer hands over its
+  // micro-batches' rows of x and dy, the ranks exchange them once, and every rank computes each
+  // micro-batch's contribution to its own rows -- the same GEMM per micro-batch as one process
+  // runs, so the same bits -- which then need no reduction at all.
+  std::vector<size_t> counts;  // samples on each rank
+  const bool group = reduce && partition_.size > 1;
+  struct Restore {
+    Model& m;
+    bool on;
+    ~Restore() {
+      if (on)
+        for (auto& l : m.layers_) l->set_factor_sync(m.factor_sync_);
+    }
+  } restore{*this, group};
+  if (group) {
+    std::vector<int64_t> c(static_cast<size_t>(partition_.size), 0);
+    c[static_cast<size_t>(partition_.rank)] = static_cast<int64_t>(local);
+    partition_.sum_i64(c.data(), c.size());
+    counts.assign(c.begin(), c.end());
+    exact_factors_.rank = partition_.rank;
+    exact_factors_.shares = counts;
+    exact_factors_.owned = [this](const Tensor& t, size_t* lo, size_t* hi) {
+      const size_t k = static_cast<size_t>(std::find(tensors_.begin(), tensors_.end(), &t) - tensors_.begin());
+      if (k >= tensors_.size() || !partitioned(k)) return false;
+      std::tie(*lo, *hi) = owned_rows(t, partition_.rank);
+      return true;
+    };
+    exact_stash_.resize(tensors_.size());
+    for (FactorStash& st : exact_stash_) {
+      st.rows = 0;
+      st.xbits.clear();
+      st.x.clear();
+      st.dy.clear();
+    }
+    exact_factors_.collect = [this](const Tensor& t, const uint64_t* xbits, const float* xf,
+                                    const float* dy, size_t n) {
+      const size_t k = static_cast<size_t>(std::find(tensors_.begin(), tensors_.end(), &t) - tensors_.begin());
+      FactorStash& st = exact_stash_[k];
+      const size_t n_in = t.rows(), n_out = t.cols();
+      st.bits = xbits != nullptr;
+      if (xbits)
+        st.xbits.insert(st.xbits.end(), xbits, xbits + n * kernels::packed_words(n_in));
+      else
+        st.x.insert(st.x.end(), xf, xf + n * n_in);
+      st.dy.insert(st.dy.end(), dy, dy + n * n_out);
+      st.rows += n;
+    };
+    for (auto& l : layers_) l->set_factor_sync(&exact_factors_);
+  }
+
   // The segments that are summed: each trainable tensor's gradient, each layer's batch
   // statistics, and the loss. A gradient may still await the clipped STE's 0/1 mask (applied by
   // the fused update, Tensor::grad_mask_clipped): the mask depends on the weights alone, the
@@ -52,6 +106,8 @@ float Model::train_step_exact(const float* x, const int32_t* labels, const std::
       params.push_back(tensors_[k]);
       part.push_back(partitioned(k) ? 1 : 0);
     }
+  // params[s]'s gradient comes from its factors (set by the layer in every backward pass).
+  auto deferred = [&](size_t s) { return group && part[s] && params[s]->grad_global; };
   std::vector<std::vector<float>*> stats;
   for (auto& l : layers_)
     for (auto* s : l->batch_statistics()) stats.push_back(s);
@@ -95,6 +151,7 @@ float Model::train_step_exact(const float* x, const int32_t* labels, const std::
     const float w = static_cast<float>(nj);
     const float lossf = static_cast<float>(loss);
     for (size_t s = 0; s < n_seg; ++s) {
+      if (s < params.size() && deferred(s)) continue;  // computed after the exchange
       const float* v = s < params.size()                ? params[s]->grad.data()
                        : s < params.size() + stats.size() ? stats[s - params.size()]->data()
                                                           : &lossf;
@@ -127,6 +184,67 @@ float Model::train_step_exact(const float* x, const int32_t* labels, const std::
   if (exps[n_seg] != 0)
     fail(BNN_STATUS_NUMERIC, std::string("a micro-batch produced NaN or Inf gradients or statistics") +
                                  (bad ? "" : " in another process"));
+  // The kernels from their factors: exchanged now that every rank's micro-batches succeeded,
+  // then every micro-batch's contribution to this rank's rows (in micro-batch order, each
+  // (rows x cols) at dcontrib_at[s]), and a second max-reduction for their grids.
+  std::vector<size_t> late, dcontrib_at(params.size(), 0);
+  for (size_t s = 0; s < params.size(); ++s)
+    if (deferred(s)) late.push_back(s);
+  if (!late.empty()) {
+    std::vector<size_t> kernels_late;
+    for (size_t s : late) kernels_late.push_back(static_cast<size_t>(
+        std::find(tensors_.begin(), tensors_.end(), params[s]) - tensors_.begin()));
+    exchange_exact_factors(kernels_late, counts);
+    size_t at = 0;
+    for (size_t s : late) {
+      const auto [lo, hi] = owned_rows(*params[s], partition_.rank);
+      dcontrib_at[s] = at;
+      at += sizes.size() * (hi - lo) * params[s]->cols();
+    }
+    exact_dcontrib_.resize(at);
+    std::vector<int64_t> exps2(n_seg + 1, std::numeric_limits<int64_t>::min());
+    bool bad2 = false;
+    size_t gx_at = 0, gdy_at = 0;
+    for (size_t s : late) {
+      const Tensor& t = *params[s];
+      const size_t n_in = t.rows(), n_out = t.cols();
+      const auto [lo, hi] = owned_rows(t, partition_.rank);
+      const size_t block = (hi - lo) * n_out;
+      size_t off = 0;
+      uint32_t m = 0;
+      for (size_t j = 0; j < sizes.size(); ++j) {
+        float* c = exact_dcontrib_.data() + dcontrib_at[s] + j * block;
+        if (hi > lo)
+          kernels::sgemm(true, false, hi - lo, n_out, sizes[j], 1.0f,
+                         exact_gx_.data() + gx_at + off * n_in + lo, n_in,
+                         exact_gdy_.data() + gdy_at + off * n_out, n_out, 0.0f, c, n_out);
+        const float w = static_cast<float>(sizes[j]);
+        for (size_t i = 0; i < block; ++i) {
+          c[i] *= w;
+          uint32_t bits;
+          std::memcpy(&bits, &c[i], sizeof bits);
+          m = std::max(m, bits & 0x7FFFFFFFu);
+        }
+        off += sizes[j];
+      }
+      gx_at += global * n_in;
+      gdy_at += global * n_out;
+      float mf;
+      std::memcpy(&mf, &m, sizeof mf);
+      bad2 = bad2 || m >= 0x7F800000u;
+      if (mf > 0.0f) {
+        int e = 0;
+        std::frexp(mf, &e);
+        exps2[s] = e;
+      }
+    }
+    exps2[n_seg] = bad2 ? 1 : 0;
+    reduce->max(exps2.data(), exps2.size());
+    if (exps2[n_seg] != 0)
+      fail(BNN_STATUS_NUMERIC, std::string("a micro-batch produced NaN or Inf gradients") +
+                                   (bad2 ? "" : " in another process"));
+    for (size_t s : late) exps[s] = exps2[s];
+  }
 
   // The grid of each segment, and the sums on it. Scaling by a power of two is exact, and
   // rounding goes to the nearest integer (ties to even) whatever the value's micro-batch.
@@ -141,11 +259,25 @@ float Model::train_step_exact(const float* x, const int32_t* labels, const std::
   for (size_t j = 0; j < count; ++j) {
     const float* c = exact_contrib_.data() + j * total;
     for (size_t s = 0; s < n_seg; ++s) {
+      if (s < params.size() && deferred(s)) continue;
       const double scale = std::ldexp(1.0, -lsb[s]);
       if (j == 0)  // the first micro-batch writes, the others add: no pass to clear the sums
         for (size_t i = seg_off[s]; i < seg_off[s + 1]; ++i) acc[i] = fixed(static_cast<double>(c[i]) * scale);
       else
         for (size_t i = seg_off[s]; i < seg_off[s + 1]; ++i) acc[i] += fixed(static_cast<double>(c[i]) * scale);
+    }
+  }
+  for (size_t s : late) {  // every micro-batch's contribution to this rank's rows
+    const auto [lo, hi] = owned_rows(*params[s], partition_.rank);
+    const size_t block = (hi - lo) * params[s]->cols();
+    const double scale = std::ldexp(1.0, -lsb[s]);
+    int64_t* a = acc + seg_off[s] + lo * params[s]->cols();
+    for (size_t j = 0; j < sizes.size(); ++j) {
+      const float* c = exact_dcontrib_.data() + dcontrib_at[s] + j * block;
+      if (j == 0)
+        for (size_t i = 0; i < block; ++i) a[i] = fixed(static_cast<double>(c[i]) * scale);
+      else
+        for (size_t i = 0; i < block; ++i) a[i] += fixed(static_cast<double>(c[i]) * scale);
     }
   }
   acc[total] = correct;
@@ -154,6 +286,11 @@ float Model::train_step_exact(const float* x, const int32_t* labels, const std::
     // half the bytes); every other run of segments (and the correct count) is summed whole.
     size_t run = 0;
     for (size_t s = 0; s < params.size(); ++s) {
+      if (deferred(s)) {  // already the sum over every micro-batch, on this rank's rows
+        if (seg_off[s] > run) reduce->sum(acc + run, seg_off[s] - run);
+        run = seg_off[s + 1];
+        continue;
+      }
       if (!part[s] || !reduce->scatter) continue;
       if (seg_off[s] > run) reduce->sum(acc + run, seg_off[s] - run);
       std::vector<size_t> counts(static_cast<size_t>(partition_.size));
@@ -195,6 +332,61 @@ float Model::train_step_exact(const float* x, const int32_t* labels, const std::
   apply_update();
   last_accuracy_ = static_cast<float>(static_cast<double>(acc[total]) * inv);
   return loss;
+}
+
+void Model::exchange_exact_factors(const std::vector<size_t>& deferred, const std::vector<size_t>& counts) {
+  // One broadcast per rank: its rows of x (bits or floats) and of dy for every kernel in turn;
+  // every rank unpacks them into the global x and dy of each kernel, in rank order.
+  size_t global = 0;
+  for (size_t n : counts) global += n;
+  auto xrow_words = [&](const FactorStash& st, const Tensor& t) {
+    return st.bits ? kernels::packed_words(t.rows()) * 2 : t.rows();  // in 32-bit units
+  };
+  size_t gx_total = 0, gdy_total = 0;
+  for (size_t k : deferred) {
+    gx_total += global * tensors_[k]->rows();
+    gdy_total += global * tensors_[k]->cols();
+  }
+  exact_gx_.resize(gx_total);
+  exact_gdy_.resize(gdy_total);
+  size_t before = 0;  // samples of the ranks before r
+  for (size_t r = 0; r < counts.size(); ++r) {
+    const size_t n = counts[r];
+    size_t units = 0;  // 32-bit units of rank r's buffer
+    for (size_t k : deferred) units += n * (xrow_words(exact_stash_[k], *tensors_[k]) + tensors_[k]->cols());
+    exact_fbuf_.resize((units + 1) / 2);
+    auto* buf = reinterpret_cast<float*>(exact_fbuf_.data());
+    const bool mine = r == static_cast<size_t>(partition_.rank);
+    if (mine) {
+      size_t at = 0;
+      for (size_t k : deferred) {
+        const FactorStash& st = exact_stash_[k];
+        if (st.rows != n) fail(BNN_STATUS_INTERNAL, "exact step: the factors of " + tensors_[k]->name + " are incomplete");
+        const size_t xu = n * xrow_words(st, *tensors_[k]);
+        std::memcpy(buf + at, st.bits ? static_cast<const void*>(st.xbits.data()) : st.x.data(), xu * 4);
+        at += xu;
+        std::memcpy(buf + at, st.dy.data(), st.dy.size() * sizeof(float));
+        at += st.dy.size();
+      }
+    }
+    if (n) partition_.broadcast(buf, units * 4, static_cast<int>(r));
+    size_t at = 0, gx_at = 0, gdy_at = 0;
+    for (size_t k : deferred) {
+      const FactorStash& st = exact_stash_[k];
+      const size_t n_in = tensors_[k]->rows(), n_out = tensors_[k]->cols();
+      float* gx = exact_gx_.data() + gx_at + before * n_in;
+      if (st.bits)
+        kernels::unpack_rows(reinterpret_cast<const uint64_t*>(buf + at), n, n_in, gx, n_in);
+      else
+        std::memcpy(gx, buf + at, n * n_in * sizeof(float));
+      at += n * xrow_words(st, *tensors_[k]);
+      std::memcpy(exact_gdy_.data() + gdy_at + before * n_out, buf + at, n * n_out * sizeof(float));
+      at += n * n_out;
+      gx_at += global * n_in;
+      gdy_at += global * n_out;
+    }
+    before += n;
+  }
 }
 
 }  // namespace bnn

@@ -206,6 +206,22 @@ class Model {
   std::vector<float> std_input_;
   std::vector<float> exact_contrib_;  // exact step: the micro-batches' contributions
   std::vector<int64_t> exact_acc_;    // exact step: the fixed-point sums
+  // Exact step, data parallel: kernels whose gradients come from their factors (FactorSync with
+  // collect): this rank's micro-batches' rows of x and dy per kernel, then every rank's.
+  struct FactorStash {
+    bool bits = false;
+    size_t rows = 0;
+    std::vector<uint64_t> xbits;
+    std::vector<float> x, dy;
+  };
+  FactorSync exact_factors_;
+  std::vector<FactorStash> exact_stash_;  // per tensors_ index
+  std::vector<uint64_t> exact_fbuf_;
+  std::vector<float> exact_gx_, exact_gdy_, exact_dcontrib_;
+  FactorSync* factor_sync_ = nullptr;     // the plain step's (set_factor_sync)
+  // The exact step's factor exchange and the contributions of every micro-batch to the owned
+  // rows of the kernels in `deferred` (core/exact_step.cpp).
+  void exchange_exact_factors(const std::vector<size_t>& deferred, const std::vector<size_t>& counts);
 };
 
 

@@ -38,6 +38,7 @@ void Model::set_factor_sync(FactorSync* s) {
       std::tie(*lo, *hi) = owned_rows(t, partition_.rank);
       return true;
     };
+  factor_sync_ = s;
   for (auto& l : layers_) l->set_factor_sync(s);
 }
 

@@ -44,7 +44,8 @@ struct Tensor {
   bool grad_mask_clipped = false;
   float grad_mask_clip = 1.0f;
   // Data parallel (layers/layer.h FactorSync): the rows of `grad` that this rank updates already
-  // hold the whole group's gradient (no reduction needed); the other rows are not computed.
+  // hold the whole group's gradient (no reduction needed); the other rows are not computed. In
+  // the exact step: the layer handed its factors over, and the model computes the gradient.
   bool grad_global = false;
   size_t numel() const { return value.size(); }
   size_t cols() const { return shape.empty() ? numel() : shape.back(); }

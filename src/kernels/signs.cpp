@@ -43,6 +43,17 @@ void transpose_signs(const uint64_t* in, size_t rows, size_t cols, uint64_t* out
   }
 }
 
+void unpack_rows(const uint64_t* bits, size_t rows, size_t cols, float* out, size_t ld) {
+  const size_t words = packed_words(cols);
+  for (size_t i = 0; i < rows; ++i)
+    for (size_t k = 0; k < words; ++k) {
+      const uint64_t v = bits[i * words + k];
+      float* o = out + i * ld + k * 64;
+      const size_t m = cols - k * 64 < 64 ? cols - k * 64 : 64;
+      for (size_t b = 0; b < m; ++b) o[b] = 1.0f - 2.0f * static_cast<float>((v >> b) & 1u);
+    }
+}
+
 }  // namespace bnn::kernels
 
 namespace bnn::kernels {
@@ -57,5 +68,6 @@ void transpose(const float* in, size_t rows, size_t cols, float* out) {
         for (size_t r = r0; r < r1; ++r) out[c * rows + r] = in[r * cols + c];
     }
 }
+
 
 }  // namespace bnn::kernels

@@ -137,15 +137,19 @@ class Dense : public Layer {
     const FactorSync* fs = factor_sync_;
     size_t lo = 0, hi = 0;
     if (!fs || !fs->owned(*kernel_, &lo, &hi)) return false;
-    const size_t ranks = fs->shares.size(), rank = static_cast<size_t>(fs->rank);
-    if (rank >= ranks || fs->shares[rank] != batch)
-      fail(BNN_STATUS_INTERNAL, "dense: the data-parallel shares do not match this rank's batch");
     size_t global = 0;
     for (size_t n : fs->shares) global += n;
     const bool bits = quantize_ && iq_.present;  // xbits_ holds x's signs (forward)
     const size_t words = kernels::packed_words(n_in_);
     const size_t xrow = bits ? words * sizeof(uint64_t) : n_in_ * sizeof(float);
     if (global * (xrow + n_out_ * sizeof(float)) >= n_in_ * n_out_ * sizeof(float)) return false;
+    if (fs->collect) {  // the exact step: the model takes it from here
+      fs->collect(*kernel_, bits ? xbits_.data() : nullptr, bits ? nullptr : xin, dy, batch);
+      return true;
+    }
+    const size_t ranks = fs->shares.size(), rank = static_cast<size_t>(fs->rank);
+    if (rank >= ranks || fs->shares[rank] != batch)
+      fail(BNN_STATUS_INTERNAL, "dense: the data-parallel shares do not match this rank's batch");
     gx_.resize(global * n_in_);
     gdy_.resize(global * n_out_);
     const float w = static_cast<float>(fs->weight);
@@ -162,14 +166,7 @@ class Dense : public Layer {
       if (n) fs->broadcast(buf, bytes, static_cast<int>(r));
       float* gx = gx_.data() + at * n_in_;
       if (bits) {
-        const uint64_t* xb = fbuf_.data();
-        for (size_t i = 0; i < n; ++i)
-          for (size_t k = 0; k < words; ++k) {
-            const uint64_t v = xb[i * words + k];
-            float* out = gx + i * n_in_ + k * 64;
-            const size_t m = std::min<size_t>(64, n_in_ - k * 64);
-            for (size_t b = 0; b < m; ++b) out[b] = 1.0f - 2.0f * static_cast<float>((v >> b) & 1u);
-          }
+        kernels::unpack_rows(fbuf_.data(), n, n_in_, gx, n_in_);
       } else {
         std::memcpy(gx, buf, xbytes);
       }

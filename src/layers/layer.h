@@ -37,6 +37,12 @@ struct FactorSync {
   std::function<void(void*, size_t, int)> broadcast;  // bytes from rank `root`
   // Rows [*lo, *hi) of t that this rank updates; false when t is not partitioned in this step.
   std::function<bool(const Tensor& t, size_t* lo, size_t* hi)> owned;
+  // The exact step (core/exact_step.cpp) sets this: the layer hands over its micro-batch's
+  // factors instead (x as sign bits, pack_rows layout, or as floats; dy as it is) and leaves the
+  // kernel's gradient to the model, which exchanges them once for all micro-batches.
+  std::function<void(const Tensor& kernel, const uint64_t* xbits, const float* x, const float* dy,
+                     size_t batch)>
+      collect;
 };
 
 class Layer {

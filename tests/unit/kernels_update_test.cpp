@@ -202,6 +202,22 @@ TEST(TransposeSigns, EqualsPackColsOfTheValues) {
 // sgemm_signs: op(B) from bits equals the same variant's sgemm on the +-1 floats, exactly.
 class SgemmSignsVariants : public bnn_test::VariantTest<bnn::kernels::SgemmVariant> {};
 
+// unpack_rows is pack_rows' inverse on signs: +1 / -1 floats (sign(0) = +1), ld respected.
+TEST(UnpackRows, GivesTheSignsThatPackRowsPacked) {
+  for (const auto& [rows, cols] : {std::pair<size_t, size_t>{1, 1}, {3, 63}, {5, 64}, {4, 200}}) {
+    std::vector<float> x = bnn_test::random_floats(rows * cols, static_cast<uint32_t>(rows * 1000 + cols));
+    x[0] = 0.0f;
+    std::vector<uint64_t> bits(rows * bnn::kernels::packed_words(cols));
+    bnn::kernels::pack_rows(x.data(), rows, cols, cols, bits.data());
+    const size_t ld = cols + 2;
+    std::vector<float> got(rows * ld, 7.0f);
+    bnn::kernels::unpack_rows(bits.data(), rows, cols, got.data(), ld);
+    for (size_t i = 0; i < rows; ++i)
+      for (size_t j = 0; j < ld; ++j)
+        ASSERT_EQ(got[i * ld + j], j >= cols ? 7.0f : x[i * cols + j] < 0 ? -1.0f : 1.0f) << i << "," << j;
+  }
+}
+
 TEST_P(SgemmSignsVariants, EqualsSgemmOnPlusMinusOne) {
   const auto& v = *GetParam();
   struct Case {
