@@ -12,7 +12,6 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
-#include <tuple>
 
 #include "core/fixed_point.h"
 #include "core/model.h"
@@ -64,34 +63,9 @@ float Model::train_step_exact(const float* x, const int32_t* labels, const std::
     c[static_cast<size_t>(partition_.rank)] = static_cast<int64_t>(local);
     partition_.sum_i64(c.data(), c.size());
     counts.assign(c.begin(), c.end());
-    exact_factors_.rank = partition_.rank;
     exact_factors_.shares = counts;
-    exact_factors_.owned = [this](const Tensor& t, size_t* lo, size_t* hi) {
-      const size_t k = static_cast<size_t>(std::find(tensors_.begin(), tensors_.end(), &t) - tensors_.begin());
-      if (k >= tensors_.size() || !partitioned(k)) return false;
-      std::tie(*lo, *hi) = owned_rows(t, partition_.rank);
-      return true;
-    };
-    exact_stash_.resize(tensors_.size());
-    for (FactorStash& st : exact_stash_) {
-      st.rows = 0;
-      st.xbits.clear();
-      st.x.clear();
-      st.dy.clear();
-    }
-    exact_factors_.collect = [this](const Tensor& t, const uint64_t* xbits, const float* xf,
-                                    const float* dy, size_t n) {
-      const size_t k = static_cast<size_t>(std::find(tensors_.begin(), tensors_.end(), &t) - tensors_.begin());
-      FactorStash& st = exact_stash_[k];
-      const size_t n_in = t.rows(), n_out = t.cols();
-      st.bits = xbits != nullptr;
-      if (xbits)
-        st.xbits.insert(st.xbits.end(), xbits, xbits + n * kernels::packed_words(n_in));
-      else
-        st.x.insert(st.x.end(), xf, xf + n * n_in);
-      st.dy.insert(st.dy.end(), dy, dy + n * n_out);
-      st.rows += n;
-    };
+    wire_factor_sync(exact_factors_);
+    clear_factor_stash();
     for (auto& l : layers_) l->set_factor_sync(&exact_factors_);
   }
 
@@ -194,7 +168,7 @@ float Model::train_step_exact(const float* x, const int32_t* labels, const std::
     std::vector<size_t> kernels_late;
     for (size_t s : late) kernels_late.push_back(static_cast<size_t>(
         std::find(tensors_.begin(), tensors_.end(), params[s]) - tensors_.begin()));
-    exchange_exact_factors(kernels_late, counts);
+    exchange_factors(kernels_late, counts);
     size_t at = 0;
     for (size_t s : late) {
       const auto [lo, hi] = owned_rows(*params[s], partition_.rank);
@@ -216,8 +190,8 @@ float Model::train_step_exact(const float* x, const int32_t* labels, const std::
         float* c = exact_dcontrib_.data() + dcontrib_at[s] + j * block;
         if (hi > lo)
           kernels::sgemm(true, false, hi - lo, n_out, sizes[j], 1.0f,
-                         exact_gx_.data() + gx_at + off * n_in + lo, n_in,
-                         exact_gdy_.data() + gdy_at + off * n_out, n_out, 0.0f, c, n_out);
+                         factor_gx_.data() + gx_at + off * n_in + lo, n_in,
+                         factor_gdy_.data() + gdy_at + off * n_out, n_out, 0.0f, c, n_out);
         const float w = static_cast<float>(sizes[j]);
         for (size_t i = 0; i < block; ++i) {
           c[i] *= w;
@@ -332,61 +306,6 @@ float Model::train_step_exact(const float* x, const int32_t* labels, const std::
   apply_update();
   last_accuracy_ = static_cast<float>(static_cast<double>(acc[total]) * inv);
   return loss;
-}
-
-void Model::exchange_exact_factors(const std::vector<size_t>& deferred, const std::vector<size_t>& counts) {
-  // One broadcast per rank: its rows of x (bits or floats) and of dy for every kernel in turn;
-  // every rank unpacks them into the global x and dy of each kernel, in rank order.
-  size_t global = 0;
-  for (size_t n : counts) global += n;
-  auto xrow_words = [&](const FactorStash& st, const Tensor& t) {
-    return st.bits ? kernels::packed_words(t.rows()) * 2 : t.rows();  // in 32-bit units
-  };
-  size_t gx_total = 0, gdy_total = 0;
-  for (size_t k : deferred) {
-    gx_total += global * tensors_[k]->rows();
-    gdy_total += global * tensors_[k]->cols();
-  }
-  exact_gx_.resize(gx_total);
-  exact_gdy_.resize(gdy_total);
-  size_t before = 0;  // samples of the ranks before r
-  for (size_t r = 0; r < counts.size(); ++r) {
-    const size_t n = counts[r];
-    size_t units = 0;  // 32-bit units of rank r's buffer
-    for (size_t k : deferred) units += n * (xrow_words(exact_stash_[k], *tensors_[k]) + tensors_[k]->cols());
-    exact_fbuf_.resize((units + 1) / 2);
-    auto* buf = reinterpret_cast<float*>(exact_fbuf_.data());
-    const bool mine = r == static_cast<size_t>(partition_.rank);
-    if (mine) {
-      size_t at = 0;
-      for (size_t k : deferred) {
-        const FactorStash& st = exact_stash_[k];
-        if (st.rows != n) fail(BNN_STATUS_INTERNAL, "exact step: the factors of " + tensors_[k]->name + " are incomplete");
-        const size_t xu = n * xrow_words(st, *tensors_[k]);
-        std::memcpy(buf + at, st.bits ? static_cast<const void*>(st.xbits.data()) : st.x.data(), xu * 4);
-        at += xu;
-        std::memcpy(buf + at, st.dy.data(), st.dy.size() * sizeof(float));
-        at += st.dy.size();
-      }
-    }
-    if (n) partition_.broadcast(buf, units * 4, static_cast<int>(r));
-    size_t at = 0, gx_at = 0, gdy_at = 0;
-    for (size_t k : deferred) {
-      const FactorStash& st = exact_stash_[k];
-      const size_t n_in = tensors_[k]->rows(), n_out = tensors_[k]->cols();
-      float* gx = exact_gx_.data() + gx_at + before * n_in;
-      if (st.bits)
-        kernels::unpack_rows(reinterpret_cast<const uint64_t*>(buf + at), n, n_in, gx, n_in);
-      else
-        std::memcpy(gx, buf + at, n * n_in * sizeof(float));
-      at += n * xrow_words(st, *tensors_[k]);
-      std::memcpy(exact_gdy_.data() + gdy_at + before * n_out, buf + at, n * n_out * sizeof(float));
-      at += n * n_out;
-      gx_at += global * n_in;
-      gdy_at += global * n_out;
-    }
-    before += n;
-  }
 }
 
 }  // namespace bnn

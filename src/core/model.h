@@ -214,14 +214,24 @@ class Model {
     std::vector<uint64_t> xbits;
     std::vector<float> x, dy;
   };
-  FactorSync exact_factors_;
-  std::vector<FactorStash> exact_stash_;  // per tensors_ index
-  std::vector<uint64_t> exact_fbuf_;
-  std::vector<float> exact_gx_, exact_gdy_, exact_dcontrib_;
+  // Kernel gradients from their factors (core/model_factors.cpp).
+  FactorSync exact_factors_;              // the exact step's
   FactorSync* factor_sync_ = nullptr;     // the plain step's (set_factor_sync)
-  // The exact step's factor exchange and the contributions of every micro-batch to the owned
-  // rows of the kernels in `deferred` (core/exact_step.cpp).
-  void exchange_exact_factors(const std::vector<size_t>& deferred, const std::vector<size_t>& counts);
+  std::vector<FactorStash> factor_stash_;  // per tensors_ index: this rank's rows
+  std::vector<uint64_t> factor_buf_;
+  std::vector<float> factor_gx_, factor_gdy_;  // every rank's rows, per kernel in turn
+  std::vector<float> exact_dcontrib_;
+  // Fills in s.owned and s.collect (this model's partition and factor stash).
+  void wire_factor_sync(FactorSync& s);
+  void clear_factor_stash();
+  // Kernels (tensors_ indices) whose factors this step collected.
+  std::vector<size_t> collected_kernels() const;
+  // One broadcast per rank (counts[r] samples each): every rank's stashed rows of x and dy for
+  // the kernels in `kernels`, into factor_gx_ and factor_gdy_ (global x then global dy of each
+  // kernel in turn, x as floats).
+  void exchange_factors(const std::vector<size_t>& kernels, const std::vector<size_t>& counts);
+  // The plain step: the global batch's gradients of the collected kernels on this rank's rows.
+  void gradients_from_factors();
 };
 
 

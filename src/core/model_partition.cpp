@@ -2,7 +2,6 @@
 // kernels are split over the ranks, whose rows each rank owns, and the exchanges that make every
 // rank's copy whole again.
 #include <algorithm>
-#include <tuple>
 
 #include "core/model.h"
 #include "kernels/kernels.h"
@@ -27,19 +26,6 @@ bool Model::partitioned(size_t k) const {
     return false;
   Quantizer* q = layers_[tensor_layer_[k]]->kernel_quantizer();
   return q && (q->ste == BNN_STE_IDENTITY || q->ste == BNN_STE_CLIPPED);
-}
-
-void Model::set_factor_sync(FactorSync* s) {
-  if (s)
-    s->owned = [this](const Tensor& t, size_t* lo, size_t* hi) {
-      const auto it = std::find(tensors_.begin(), tensors_.end(), &t);
-      const size_t k = static_cast<size_t>(it - tensors_.begin());
-      if (it == tensors_.end() || !partitioned(k)) return false;
-      std::tie(*lo, *hi) = owned_rows(t, partition_.rank);
-      return true;
-    };
-  factor_sync_ = s;
-  for (auto& l : layers_) l->set_factor_sync(s);
 }
 
 std::pair<size_t, size_t> Model::owned_rows(const Tensor& t, int rank) const {

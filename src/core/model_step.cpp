@@ -91,7 +91,10 @@ float Model::train_step(const float* x, const int32_t* labels, size_t batch) {
   check_memory(batch);
   prepare_partitioned_step();
   x = prepared_input(x, batch);
+  if (factor_sync_) clear_factor_stash();
   const double loss = backward_pass(x, labels, batch);
+  // Data parallel: the kernels whose layers handed over their factors (FactorSync).
+  if (factor_sync_) gradients_from_factors();
   double correct = static_cast<double>(count_correct(acts_.back().data(), labels, batch, output_size()));
   // Data-parallel training (a trainer with a communicator) reduces the gradients here, before
   // any update is staged: a failing reduction leaves the model as it was.

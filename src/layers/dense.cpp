@@ -1,8 +1,6 @@
 // Dense layer with optional input and kernel quantizers. When both operands are binary the
 // forward product runs on bit-packed xnor-popcount kernels (exact: integers in float).
-#include <algorithm>
 #include <cmath>
-#include <cstring>
 
 #include "core/rng.h"
 #include "kernels/kernels.h"
@@ -91,9 +89,9 @@ class Dense : public Layer {
                 size_t batch) override {
     const bool qin = quantize_ && iq_.present, qk = quantize_ && kq_.present;
     const float* xin = qin ? xq_.data() : x;
-    // dL/dW_used = x^T dy (data parallel: perhaps the global batch's, on this rank's rows); then
-    // through the kernel STE to the latent weights.
-    kernel_->grad_global = factor_gradient(xin, dy, batch);
+    // dL/dW_used = x^T dy (data parallel: perhaps the global batch's on this rank's rows, which
+    // the model computes from the factors); then through the kernel STE to the latent weights.
+    kernel_->grad_global = hand_over_factors(xin, dy, batch);
     if (!kernel_->grad_global)
       kernels::sgemm(true, false, n_in_, n_out_, batch, 1.0f, xin, n_in_, dy, n_out_, 0.0f,
                      kernel_->grad.data(), n_out_);
@@ -128,54 +126,20 @@ class Dense : public Layer {
   }
 
  private:
-  // FactorSync (layers/layer.h): the ranks exchange their rows of x (bits when binarised) and of
-  // dy (scaled by their share of the global batch), and this rank computes the global batch's
-  // x^T dy on the kernel rows it updates, in rank order of the samples. False (nothing exchanged,
-  // every rank alike) when the kernel is not partitioned or the exchange would carry more bytes
-  // than reducing the gradient.
-  bool factor_gradient(const float* xin, const float* dy, size_t batch) {
+  // FactorSync (layers/layer.h): hands this micro-batch's or share's rows of x (bits when
+  // binarised) and dy to the model, which exchanges them between the ranks and computes the
+  // global batch's x^T dy on the kernel rows this rank updates. False (every rank alike) when the
+  // kernel is not partitioned or the exchange would carry more bytes than reducing the gradient.
+  bool hand_over_factors(const float* xin, const float* dy, size_t batch) {
     const FactorSync* fs = factor_sync_;
     size_t lo = 0, hi = 0;
     if (!fs || !fs->owned(*kernel_, &lo, &hi)) return false;
     size_t global = 0;
     for (size_t n : fs->shares) global += n;
     const bool bits = quantize_ && iq_.present;  // xbits_ holds x's signs (forward)
-    const size_t words = kernels::packed_words(n_in_);
-    const size_t xrow = bits ? words * sizeof(uint64_t) : n_in_ * sizeof(float);
+    const size_t xrow = bits ? kernels::packed_words(n_in_) * sizeof(uint64_t) : n_in_ * sizeof(float);
     if (global * (xrow + n_out_ * sizeof(float)) >= n_in_ * n_out_ * sizeof(float)) return false;
-    if (fs->collect) {  // the exact step: the model takes it from here
-      fs->collect(*kernel_, bits ? xbits_.data() : nullptr, bits ? nullptr : xin, dy, batch);
-      return true;
-    }
-    const size_t ranks = fs->shares.size(), rank = static_cast<size_t>(fs->rank);
-    if (rank >= ranks || fs->shares[rank] != batch)
-      fail(BNN_STATUS_INTERNAL, "dense: the data-parallel shares do not match this rank's batch");
-    gx_.resize(global * n_in_);
-    gdy_.resize(global * n_out_);
-    const float w = static_cast<float>(fs->weight);
-    size_t at = 0;
-    for (size_t r = 0; r < ranks; ++r) {
-      const size_t n = fs->shares[r], xbytes = n * xrow, bytes = xbytes + n * n_out_ * sizeof(float);
-      fbuf_.resize((bytes + 7) / 8);
-      auto* buf = reinterpret_cast<unsigned char*>(fbuf_.data());
-      auto* dyr = reinterpret_cast<float*>(buf + xbytes);
-      if (r == rank) {
-        std::memcpy(buf, bits ? static_cast<const void*>(xbits_.data()) : xin, xbytes);
-        for (size_t i = 0; i < n * n_out_; ++i) dyr[i] = dy[i] * w;
-      }
-      if (n) fs->broadcast(buf, bytes, static_cast<int>(r));
-      float* gx = gx_.data() + at * n_in_;
-      if (bits) {
-        kernels::unpack_rows(fbuf_.data(), n, n_in_, gx, n_in_);
-      } else {
-        std::memcpy(gx, buf, xbytes);
-      }
-      std::memcpy(gdy_.data() + at * n_out_, dyr, n * n_out_ * sizeof(float));
-      at += n;
-    }
-    if (hi > lo)
-      kernels::sgemm(true, false, hi - lo, n_out_, global, 1.0f, gx_.data() + lo, n_in_, gdy_.data(),
-                     n_out_, 0.0f, kernel_->grad.data() + lo * n_out_, n_out_);
+    fs->collect(*kernel_, bits ? xbits_.data() : nullptr, bits ? nullptr : xin, dy, batch);
     return true;
   }
 
@@ -189,8 +153,6 @@ class Dense : public Layer {
   std::vector<uint64_t> xbits_;
   std::vector<float> dyt_, dxt_;  // backward through a binary kernel: dy^T and dx^T
   std::vector<float> xt_, yt_;    // training forward through a binary kernel: x^T and y^T
-  std::vector<float> gx_, gdy_;   // factor_gradient: the global batch's x and scaled dy
-  std::vector<uint64_t> fbuf_;    // factor_gradient: one rank's rows as exchanged
   // Below this many outputs the tables cost more than they save (a table per 8 outputs).
   static constexpr size_t kLutMinOutputs = 128;
 };

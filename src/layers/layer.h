@@ -25,22 +25,21 @@ struct BatchSync {
 };
 
 // The gradient of a partitioned kernel (core/model.h, Model::Partition) from the factors of its
-// product, in plain data-parallel training: a dense layer's kernel gradient is x^T dy, a sum over
-// the batch, so instead of reducing the kernel-sized gradient the ranks exchange their rows of x
+// product in data-parallel training: a dense layer's kernel gradient is x^T dy, a sum over the
+// batch, so instead of reducing the kernel-sized gradient the ranks exchange their rows of x
 // (bits when x is binarised) and of dy, and each computes the global batch's gradient of the rows
 // it updates. Far fewer bytes while the batch is small against the layer (100 samples against
 // 1024 x 1024 weights: ~200 KB per rank instead of 2 MB), and the same multiply-adds per rank.
+// The layer decides and hands its factors over; the model (core/model_factors.cpp) exchanges
+// them once per step and computes the gradients (the plain step) or each micro-batch's
+// contribution (the exact step).
 struct FactorSync {
-  int rank = 0;
   std::vector<size_t> shares;  // samples of the global batch on each rank, in rank order
-  double weight = 1.0;         // this rank's share / global samples (dy's scale)
-  std::function<void(void*, size_t, int)> broadcast;  // bytes from rank `root`
   // Rows [*lo, *hi) of t that this rank updates; false when t is not partitioned in this step.
   std::function<bool(const Tensor& t, size_t* lo, size_t* hi)> owned;
-  // The exact step (core/exact_step.cpp) sets this: the layer hands over its micro-batch's
-  // factors instead (x as sign bits, pack_rows layout, or as floats; dy as it is) and leaves the
-  // kernel's gradient to the model, which exchanges them once for all micro-batches.
-  std::function<void(const Tensor& kernel, const uint64_t* xbits, const float* x, const float* dy,
+  // Takes a backward pass's factors of kernel t: x as sign bits (pack_rows layout) or as floats,
+  // and dy, `batch` rows each.
+  std::function<void(const Tensor& t, const uint64_t* xbits, const float* x, const float* dy,
                      size_t batch)>
       collect;
 };

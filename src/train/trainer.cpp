@@ -276,8 +276,6 @@ const json& Trainer::run_epoch() {
       model_.set_batch_sync(&bn_sync_);
       // The binarised dense kernels' gradients: the global batch's, from the exchanged rows of
       // their inputs and output gradients, where that carries fewer bytes than reducing them.
-      factor_sync_.rank = group_.rank;
-      factor_sync_.broadcast = group_.broadcast;
       model_.set_factor_sync(&factor_sync_);
     }
   }
@@ -357,7 +355,6 @@ const json& Trainer::run_epoch() {
       share = hi - lo;
       global = nb;
       bn_sync_.weight = static_cast<double>(share) / static_cast<double>(global);
-      factor_sync_.weight = bn_sync_.weight;
       factor_sync_.shares.resize(static_cast<size_t>(group_.size));
       for (size_t r = 0; r < factor_sync_.shares.size(); ++r)
         factor_sync_.shares[r] = nb * (r + 1) / factor_sync_.shares.size() - nb * r / factor_sync_.shares.size();
