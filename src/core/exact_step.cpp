@@ -64,7 +64,7 @@ float Model::train_step_exact(const float* x, const int32_t* labels, const std::
     partition_.sum_i64(c.data(), c.size());
     counts.assign(c.begin(), c.end());
     exact_factors_.shares = counts;
-    wire_factor_sync(exact_factors_);
+    wire_factor_sync(exact_factors_, true);
     clear_factor_stash();
     for (auto& l : layers_) l->set_factor_sync(&exact_factors_);
   }
@@ -181,7 +181,7 @@ float Model::train_step_exact(const float* x, const int32_t* labels, const std::
     size_t gx_at = 0, gdy_at = 0;
     for (size_t s : late) {
       const Tensor& t = *params[s];
-      const size_t n_in = t.rows(), n_out = t.cols();
+      const size_t n_out = t.cols();
       const auto [lo, hi] = owned_rows(t, partition_.rank);
       const size_t block = (hi - lo) * n_out;
       size_t off = 0;
@@ -190,7 +190,7 @@ float Model::train_step_exact(const float* x, const int32_t* labels, const std::
         float* c = exact_dcontrib_.data() + dcontrib_at[s] + j * block;
         if (hi > lo)
           kernels::sgemm(true, false, hi - lo, n_out, sizes[j], 1.0f,
-                         factor_gx_.data() + gx_at + off * n_in + lo, n_in,
+                         factor_gx_.data() + gx_at + off * (hi - lo), hi - lo,
                          factor_gdy_.data() + gdy_at + off * n_out, n_out, 0.0f, c, n_out);
         const float w = static_cast<float>(sizes[j]);
         for (size_t i = 0; i < block; ++i) {
@@ -201,7 +201,7 @@ float Model::train_step_exact(const float* x, const int32_t* labels, const std::
         }
         off += sizes[j];
       }
-      gx_at += global * n_in;
+      gx_at += global * (hi - lo);
       gdy_at += global * n_out;
       float mf;
       std::memcpy(&mf, &m, sizeof mf);

@@ -211,8 +211,16 @@ class Model {
   struct FactorStash {
     bool bits = false;
     size_t rows = 0;
+    // The plain step: the layer's own buffers of its one backward pass (valid until the step's
+    // gradients are computed). The exact step: copies of every micro-batch's rows.
+    const void* x_ref = nullptr;
+    const float* dy_ref = nullptr;
     std::vector<uint64_t> xbits;
     std::vector<float> x, dy;
+    const void* x_data() const {
+      return x_ref ? x_ref : bits ? static_cast<const void*>(xbits.data()) : x.data();
+    }
+    const float* dy_data() const { return dy_ref ? dy_ref : dy.data(); }
   };
   // Kernel gradients from their factors (core/model_factors.cpp).
   FactorSync exact_factors_;              // the exact step's
@@ -221,14 +229,16 @@ class Model {
   std::vector<uint64_t> factor_buf_;
   std::vector<float> factor_gx_, factor_gdy_;  // every rank's rows, per kernel in turn
   std::vector<float> exact_dcontrib_;
-  // Fills in s.owned and s.collect (this model's partition and factor stash).
-  void wire_factor_sync(FactorSync& s);
+  // Fills in s.owned and s.collect (this model's partition and factor stash; copy: keep copies
+  // of the factors, for several backward passes in one step).
+  void wire_factor_sync(FactorSync& s, bool copy);
+  size_t tensor_index(const Tensor& t) const;  // tensors_.size() when not the model's
   void clear_factor_stash();
   // Kernels (tensors_ indices) whose factors this step collected.
   std::vector<size_t> collected_kernels() const;
   // One broadcast per rank (counts[r] samples each): every rank's stashed rows of x and dy for
-  // the kernels in `kernels`, into factor_gx_ and factor_gdy_ (global x then global dy of each
-  // kernel in turn, x as floats).
+  // the kernels in `kernels`, into factor_gx_ (per kernel in turn: the global batch's x on the
+  // columns of this rank's kernel rows, as floats) and factor_gdy_ (the global batch's dy).
   void exchange_factors(const std::vector<size_t>& kernels, const std::vector<size_t>& counts);
   // The plain step: the global batch's gradients of the collected kernels on this rank's rows.
   void gradients_from_factors();

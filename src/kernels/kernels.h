@@ -44,9 +44,10 @@ void sgemm_signs(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, float
 void transpose_signs(const uint64_t* in, size_t rows, size_t cols, uint64_t* out);
 // rows x cols floats (row-major) -> cols x rows. Exact.
 void transpose(const float* in, size_t rows, size_t cols, float* out);
-// The inverse of pack_rows for signs: rows x packed_words(cols) words -> rows x cols floats
-// (ld floats apart), +1.0f where the bit is clear and -1.0f where it is set.
-void unpack_rows(const uint64_t* bits, size_t rows, size_t cols, float* out, size_t ld);
+// The inverse of pack_rows for signs, on columns [c0, c1): rows x packed_words(cols) words ->
+// rows x (c1 - c0) floats (ld floats apart), +1.0f where the bit is clear, -1.0f where it is set.
+void unpack_rows(const uint64_t* bits, size_t rows, size_t cols, size_t c0, size_t c1, float* out,
+                 size_t ld);
 
 // C (M x N, leading dimension ldc) = S F, S an M x K matrix of signs given as bits (row m:
 // s_words words, bit k set = -1, clear = +1; bits past K must be 0) and F a K x N float matrix

@@ -2,6 +2,7 @@
 // binary kernel's signs, kept row-major by the fused weight update, also feed the binary GEMM and
 // the backward product without a pass over the float weights. Portable: the data is 1/32 of the
 // float weights and the transpose is a few hundred word operations per block.
+#include <array>
 #include <cstring>
 
 #include "kernels/kernels.h"
@@ -43,15 +44,25 @@ void transpose_signs(const uint64_t* in, size_t rows, size_t cols, uint64_t* out
   }
 }
 
-void unpack_rows(const uint64_t* bits, size_t rows, size_t cols, float* out, size_t ld) {
+void unpack_rows(const uint64_t* bits, size_t rows, size_t cols, size_t c0, size_t c1, float* out,
+                 size_t ld) {
+  // A byte of bits at a time from a table of its 8 floats (little-endian words: byte b of the
+  // row holds columns 8b..8b+7); single bits before the first whole byte and after the last.
+  static const auto table = [] {
+    std::array<std::array<float, 8>, 256> t{};
+    for (size_t v = 0; v < 256; ++v)
+      for (size_t b = 0; b < 8; ++b) t[v][b] = (v >> b) & 1u ? -1.0f : 1.0f;
+    return t;
+  }();
   const size_t words = packed_words(cols);
-  for (size_t i = 0; i < rows; ++i)
-    for (size_t k = 0; k < words; ++k) {
-      const uint64_t v = bits[i * words + k];
-      float* o = out + i * ld + k * 64;
-      const size_t m = cols - k * 64 < 64 ? cols - k * 64 : 64;
-      for (size_t b = 0; b < m; ++b) o[b] = 1.0f - 2.0f * static_cast<float>((v >> b) & 1u);
-    }
+  for (size_t i = 0; i < rows; ++i) {
+    const auto* row = reinterpret_cast<const uint8_t*>(bits + i * words);
+    float* o = out + i * ld - c0;
+    size_t c = c0;
+    for (; c < c1 && c % 8 != 0; ++c) o[c] = (row[c / 8] >> (c % 8)) & 1u ? -1.0f : 1.0f;
+    for (; c + 8 <= c1; c += 8) std::memcpy(o + c, table[row[c / 8]].data(), 8 * sizeof(float));
+    for (; c < c1; ++c) o[c] = (row[c / 8] >> (c % 8)) & 1u ? -1.0f : 1.0f;
+  }
 }
 
 }  // namespace bnn::kernels

@@ -202,19 +202,23 @@ TEST(TransposeSigns, EqualsPackColsOfTheValues) {
 // sgemm_signs: op(B) from bits equals the same variant's sgemm on the +-1 floats, exactly.
 class SgemmSignsVariants : public bnn_test::VariantTest<bnn::kernels::SgemmVariant> {};
 
-// unpack_rows is pack_rows' inverse on signs: +1 / -1 floats (sign(0) = +1), ld respected.
+// unpack_rows is pack_rows' inverse on signs: +1 / -1 floats (sign(0) = +1) of the columns
+// asked for, whole bytes and single bits alike, ld respected.
 TEST(UnpackRows, GivesTheSignsThatPackRowsPacked) {
-  for (const auto& [rows, cols] : {std::pair<size_t, size_t>{1, 1}, {3, 63}, {5, 64}, {4, 200}}) {
-    std::vector<float> x = bnn_test::random_floats(rows * cols, static_cast<uint32_t>(rows * 1000 + cols));
+  struct Case { size_t rows, cols, c0, c1; };
+  for (const Case& k : {Case{1, 1, 0, 1}, Case{3, 63, 0, 63}, Case{5, 64, 0, 64}, Case{4, 200, 0, 200},
+                        Case{4, 200, 3, 197}, Case{2, 784, 392, 784}, Case{3, 130, 9, 14}}) {
+    std::vector<float> x = bnn_test::random_floats(k.rows * k.cols, static_cast<uint32_t>(k.cols * 7 + k.c0));
     x[0] = 0.0f;
-    std::vector<uint64_t> bits(rows * bnn::kernels::packed_words(cols));
-    bnn::kernels::pack_rows(x.data(), rows, cols, cols, bits.data());
-    const size_t ld = cols + 2;
-    std::vector<float> got(rows * ld, 7.0f);
-    bnn::kernels::unpack_rows(bits.data(), rows, cols, got.data(), ld);
-    for (size_t i = 0; i < rows; ++i)
+    std::vector<uint64_t> bits(k.rows * bnn::kernels::packed_words(k.cols));
+    bnn::kernels::pack_rows(x.data(), k.rows, k.cols, k.cols, bits.data());
+    const size_t w = k.c1 - k.c0, ld = w + 2;
+    std::vector<float> got(k.rows * ld, 7.0f);
+    bnn::kernels::unpack_rows(bits.data(), k.rows, k.cols, k.c0, k.c1, got.data(), ld);
+    for (size_t i = 0; i < k.rows; ++i)
       for (size_t j = 0; j < ld; ++j)
-        ASSERT_EQ(got[i * ld + j], j >= cols ? 7.0f : x[i * cols + j] < 0 ? -1.0f : 1.0f) << i << "," << j;
+        ASSERT_EQ(got[i * ld + j], j >= w ? 7.0f : x[i * k.cols + k.c0 + j] < 0 ? -1.0f : 1.0f)
+            << k.cols << " [" << k.c0 << ", " << k.c1 << "): " << i << "," << j;
   }
 }
 
