@@ -166,8 +166,7 @@ float Model::train_step_exact(const float* x, const int32_t* labels, const std::
     if (deferred(s)) late.push_back(s);
   if (!late.empty()) {
     std::vector<size_t> kernels_late;
-    for (size_t s : late) kernels_late.push_back(static_cast<size_t>(
-        std::find(tensors_.begin(), tensors_.end(), params[s]) - tensors_.begin()));
+    for (size_t s : late) kernels_late.push_back(tensor_index(*params[s]));
     exchange_factors(kernels_late, counts);
     size_t at = 0;
     for (size_t s : late) {
