@@ -20,6 +20,32 @@
 namespace bnn {
 namespace {
 
+// out[i] = v[i] * w (out may be v), and the largest magnitude, from m on, as the largest bit
+// pattern without the sign (the same order for non-negative floats; NaN and Inf lie above every
+// finite value): an integer max, which vectorises where a float max does not.
+uint32_t scale_max_bits(const float* v, size_t n, float w, float* out, uint32_t m) {
+  for (size_t i = 0; i < n; ++i) {
+    const float x = v[i] * w;
+    out[i] = x;
+    uint32_t bits;
+    std::memcpy(&bits, &x, sizeof bits);
+    m = std::max(m, bits & 0x7FFFFFFFu);
+  }
+  return m;
+}
+
+bool non_finite(uint32_t max_bits) { return max_bits >= 0x7F800000u; }
+
+// E with |v| < 2^E for the largest magnitude given as its bits; INT64_MIN when it is 0.
+int64_t grid_exponent(uint32_t max_bits) {
+  float v;
+  std::memcpy(&v, &max_bits, sizeof v);
+  if (!(v > 0.0f)) return std::numeric_limits<int64_t>::min();
+  int e = 0;
+  std::frexp(v, &e);
+  return e;
+}
+
 }  // namespace
 
 float Model::train_step_exact(const float* x, const int32_t* labels, const std::vector<size_t>& sizes,
@@ -48,8 +74,11 @@ float Model::train_step_exact(const float* x, const int32_t* labels, const std::
   // micro-batches' rows of x and dy, the ranks exchange them once, and every rank computes each
   // micro-batch's contribution to its own rows -- the same GEMM per micro-batch as one process
   // runs, so the same bits -- which then need no reduction at all.
-  std::vector<size_t> counts;  // samples on each rank
   const bool group = reduce && partition_.size > 1;
+  if (group && (reduce->samples.size() != static_cast<size_t>(partition_.size) ||
+                reduce->samples[static_cast<size_t>(partition_.rank)] != local))
+    fail(BNN_STATUS_INTERNAL, "exact step: the ranks' sample counts do not match this rank's micro-batches");
+  const std::vector<size_t> counts = group ? reduce->samples : std::vector<size_t>{};  // per rank
   struct Restore {
     Model& m;
     bool on;
@@ -59,10 +88,6 @@ float Model::train_step_exact(const float* x, const int32_t* labels, const std::
     }
   } restore{*this, group};
   if (group) {
-    std::vector<int64_t> c(static_cast<size_t>(partition_.size), 0);
-    c[static_cast<size_t>(partition_.rank)] = static_cast<int64_t>(local);
-    partition_.sum_i64(c.data(), c.size());
-    counts.assign(c.begin(), c.end());
     exact_factors_.shares = counts;
     wire_factor_sync(exact_factors_, true);
     clear_factor_stash();
@@ -92,7 +117,7 @@ float Model::train_step_exact(const float* x, const int32_t* labels, const std::
   // once a forward pass has run.
   std::vector<size_t> seg_off(n_seg + 1, 0);
   size_t total = 0;
-  std::vector<float> maxabs(n_seg, 0.0f);
+  std::vector<uint32_t> maxbits(n_seg, 0);  // the largest magnitudes (scale_max_bits)
   int64_t correct = 0;
   std::vector<int64_t> exps(n_seg + 1, std::numeric_limits<int64_t>::min());  // + the bad flag
   bool bad = false;
@@ -129,30 +154,11 @@ float Model::train_step_exact(const float* x, const int32_t* labels, const std::
       const float* v = s < params.size()                ? params[s]->grad.data()
                        : s < params.size() + stats.size() ? stats[s - params.size()]->data()
                                                           : &lossf;
-      float* cs = c + seg_off[s];
-      const size_t n = seg_off[s + 1] - seg_off[s];
-      // The largest magnitude as the largest bit pattern without the sign (the same order for
-      // non-negative floats; NaN and Inf lie above every finite value): an integer max, which
-      // vectorises where a float max does not.
-      uint32_t m;
-      std::memcpy(&m, &maxabs[s], sizeof m);
-      for (size_t i = 0; i < n; ++i) {
-        const float x = v[i] * w;
-        cs[i] = x;
-        uint32_t bits;
-        std::memcpy(&bits, &x, sizeof bits);
-        m = std::max(m, bits & 0x7FFFFFFFu);
-      }
-      std::memcpy(&maxabs[s], &m, sizeof m);
-      bad = bad || m >= 0x7F800000u;
+      maxbits[s] = scale_max_bits(v, seg_off[s + 1] - seg_off[s], w, c + seg_off[s], maxbits[s]);
+      bad = bad || non_finite(maxbits[s]);
     }
   }
-  for (size_t s = 0; s < n_seg; ++s)
-    if (maxabs[s] > 0.0f) {
-      int e = 0;
-      std::frexp(maxabs[s], &e);  // |v| < 2^e
-      exps[s] = e;
-    }
+  for (size_t s = 0; s < n_seg; ++s) exps[s] = grid_exponent(maxbits[s]);
   exps[n_seg] = bad ? 1 : 0;
   if (reduce) reduce->max(exps.data(), exps.size());
   if (exps[n_seg] != 0)
@@ -191,25 +197,13 @@ float Model::train_step_exact(const float* x, const int32_t* labels, const std::
           kernels::sgemm(true, false, hi - lo, n_out, sizes[j], 1.0f,
                          factor_gx_.data() + gx_at + off * (hi - lo), hi - lo,
                          factor_gdy_.data() + gdy_at + off * n_out, n_out, 0.0f, c, n_out);
-        const float w = static_cast<float>(sizes[j]);
-        for (size_t i = 0; i < block; ++i) {
-          c[i] *= w;
-          uint32_t bits;
-          std::memcpy(&bits, &c[i], sizeof bits);
-          m = std::max(m, bits & 0x7FFFFFFFu);
-        }
+        m = scale_max_bits(c, block, static_cast<float>(sizes[j]), c, m);
         off += sizes[j];
       }
       gx_at += global * (hi - lo);
       gdy_at += global * n_out;
-      float mf;
-      std::memcpy(&mf, &m, sizeof mf);
-      bad2 = bad2 || m >= 0x7F800000u;
-      if (mf > 0.0f) {
-        int e = 0;
-        std::frexp(mf, &e);
-        exps2[s] = e;
-      }
+      bad2 = bad2 || non_finite(m);
+      exps2[s] = grid_exponent(m);
     }
     exps2[n_seg] = bad2 ? 1 : 0;
     reduce->max(exps2.data(), exps2.size());

@@ -61,6 +61,8 @@ class Model {
     std::function<void(int64_t*, size_t)> max;
     // Optional: blocks of counts[r] values, one per process; this process's block gets the sum.
     std::function<void(int64_t*, const std::vector<size_t>&)> scatter;
+    // The samples each process holds in this step (its micro-batches'), in rank order.
+    std::vector<size_t> samples;
   };
   float train_step_exact(const float* x, const int32_t* labels, const std::vector<size_t>& sizes,
                          size_t first, size_t count, const ExactReduce* reduce);
@@ -115,7 +117,7 @@ class Model {
     for (auto& l : layers_) l->set_batch_sync(s);
   }
   // Kernel gradients by the exchange of factors (layers/layer.h); null: off. The model fills in
-  // s->owned (its partition) and the object must outlive its use.
+  // s->owned and s->collect (its partition, its stash) and the object must outlive its use.
   void set_factor_sync(FactorSync* s);
   bool partitioned(size_t tensor_index) const;
   // Rows [first, second) of tensor t that rank `rank` updates when t is partitioned.

@@ -80,5 +80,4 @@ void transpose(const float* in, size_t rows, size_t cols, float* out) {
     }
 }
 
-
 }  // namespace bnn::kernels

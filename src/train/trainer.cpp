@@ -341,11 +341,14 @@ const json& Trainer::run_epoch() {
         const size_t k = (nb + micro - 1) / micro;
         sizes.assign(k, micro);
         sizes.back() = nb - (k - 1) * micro;
+        // Rank r's samples: [min(nb, first_r * micro), min(nb, end_r * micro)).
+        auto bound = [&](size_t r) { return std::min(nb, k * r / static_cast<size_t>(group_.size) * micro); };
         mfirst = k * static_cast<size_t>(group_.rank) / static_cast<size_t>(group_.size);
-        const size_t mend = k * static_cast<size_t>(group_.rank + 1) / static_cast<size_t>(group_.size);
-        mcount = mend - mfirst;
-        lo = std::min(nb, mfirst * micro);
-        hi = std::min(nb, mend * micro);
+        mcount = k * static_cast<size_t>(group_.rank + 1) / static_cast<size_t>(group_.size) - mfirst;
+        lo = bound(static_cast<size_t>(group_.rank));
+        hi = bound(static_cast<size_t>(group_.rank) + 1);
+        exact_reduce.samples.resize(static_cast<size_t>(group_.size));
+        for (size_t r = 0; r < exact_reduce.samples.size(); ++r) exact_reduce.samples[r] = bound(r + 1) - bound(r);
       }
       for (size_t i = lo; i < hi; ++i) {
         const uint32_t s = order_[b0 + i];
