@@ -22,8 +22,9 @@ echo "== native tests"
 echo "== unit tests under ASan + UBSan ($ASAN_BUILD)"
 cmake -S . -B "$ASAN_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DBNN_SANITIZE=address,undefined -DBNN_BUILD_BENCH=OFF > /dev/null
-# Only what the unit label runs (bnn_tests): the CLI, slow and fuzz-replay targets are not run here.
-cmake --build "$ASAN_BUILD" -j "$JOBS" --target bnn_tests
+# Only the targets whose tests carry the unit label (tests/CMakeLists.txt, tests/cli/tests.cmake):
+# the slow, crash and fuzz-replay targets are not run here.
+cmake --build "$ASAN_BUILD" -j "$JOBS" --target bnn_tests bnn_cli_tests
 (cd "$ASAN_BUILD" && ctest --output-on-failure -j "$JOBS" -L unit)
 
 echo "== native and sanitizer stages done after ${SECONDS}s"
