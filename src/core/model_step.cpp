@@ -1,6 +1,7 @@
 // Training and inference: input checks, standardisation, forward, loss and backward, the staged
 // all-or-nothing update, predict, evaluate, flip ratios.
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -8,12 +9,13 @@
 
 #include "core/model.h"
 #include "kernels/kernels.h"
+#include "kernels/thread_pool.h"
 
 namespace bnn {
 
 namespace {
 
-bool all_finite(const float* v, size_t n) {
+bool finite_run(const float* v, size_t n) {
   // An integer OR over "exponent all ones" (NaN or Inf): no early exit and no float reduction,
   // so that it vectorises.
   uint32_t bad = 0;
@@ -23,6 +25,18 @@ bool all_finite(const float* v, size_t n) {
     bad |= static_cast<uint32_t>((bits & 0x7F800000u) == 0x7F800000u);
   }
   return bad == 0;
+}
+
+bool all_finite(const float* v, size_t n) {
+  // Every activation and input gradient of a step is checked: on the kernel threads when large
+  // (a yes/no answer, whatever the split).
+  const size_t parts = n < (size_t{1} << 16) ? 1 : static_cast<size_t>(kernels::pool_threads());
+  if (parts <= 1) return finite_run(v, n);
+  std::atomic<bool> ok{true};
+  kernels::parallel_for(parts, [&](size_t i) {
+    if (!finite_run(v + n * i / parts, n * (i + 1) / parts - n * i / parts)) ok.store(false);
+  });
+  return ok.load();
 }
 
 std::string layer_label(size_t i, const Layer& l) {

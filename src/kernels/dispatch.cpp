@@ -286,7 +286,9 @@ void sgemm(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, float alpha
 void pack_rows(const float* x, size_t rows, size_t cols, size_t ld, uint64_t* out) {
   const PackRowsFn f = active_bgemm().pack_rows;
   const size_t words = packed_words(cols);
-  const size_t parts = parts_for(static_cast<double>(rows) * cols, rows, 8);
+  // A value costs a load, a compare and a bit of a store: weigh it like ~4 multiply-adds (a
+  // batch of 100 activations of 1024 is split).
+  const size_t parts = parts_for(static_cast<double>(rows) * cols * 4, rows, 8);
   if (parts <= 1) return f(x, rows, cols, ld, out);
   parallel_for(parts, [&](size_t i) {
     const size_t r0 = split_at(rows, parts, i, 8), r1 = split_at(rows, parts, i + 1, 8);

@@ -2,10 +2,12 @@
 // binary kernel's signs, kept row-major by the fused weight update, also feed the binary GEMM and
 // the backward product without a pass over the float weights. Portable: the data is 1/32 of the
 // float weights and the transpose is a few hundred word operations per block.
+#include <algorithm>
 #include <array>
 #include <cstring>
 
 #include "kernels/kernels.h"
+#include "kernels/thread_pool.h"
 
 namespace bnn::kernels {
 namespace {
@@ -23,25 +25,40 @@ void transpose64(uint64_t a[64]) {
   }
 }
 
+// Threads for a transpose of `floats` values (a bit weighs an eighth of a float: the 64 x 64
+// swap network computes) in at most `units` parts: below 32K floats waking costs more.
+size_t transpose_parts(size_t floats, size_t units) {
+  const size_t t = static_cast<size_t>(pool_threads());
+  if (t <= 1 || floats < (size_t{1} << 15)) return 1;
+  return std::min(t, units);
+}
+
 }  // namespace
 
 void transpose_signs(const uint64_t* in, size_t rows, size_t cols, uint64_t* out) {
+  // Parts of whole 64-column blocks: each writes its own output rows (pure data movement, so the
+  // split cannot change a bit).
   const size_t in_words = packed_words(cols), out_words = packed_words(rows);
-  uint64_t block[64];
-  for (size_t rb = 0; rb < out_words; ++rb) {      // 64 input rows = one output word
-    for (size_t cb = 0; cb < in_words; ++cb) {     // 64 input columns = 64 output rows
-      for (size_t i = 0; i < 64; ++i) {
-        const size_t r = rb * 64 + i;
-        block[i] = r < rows ? in[r * in_words + cb] : 0;
-      }
-      transpose64(block);
-      // Now block[j] bit i = input (rb*64 + i, cb*64 + j).
-      for (size_t j = 0; j < 64; ++j) {
-        const size_t c = cb * 64 + j;
-        if (c < cols) out[c * out_words + rb] = block[j];
+  auto blocks = [&](size_t cb0, size_t cb1) {
+    uint64_t block[64];
+    for (size_t cb = cb0; cb < cb1; ++cb) {       // 64 input columns = 64 output rows
+      for (size_t rb = 0; rb < out_words; ++rb) {  // 64 input rows = one output word
+        for (size_t i = 0; i < 64; ++i) {
+          const size_t r = rb * 64 + i;
+          block[i] = r < rows ? in[r * in_words + cb] : 0;
+        }
+        transpose64(block);
+        // Now block[j] bit i = input (rb*64 + i, cb*64 + j).
+        for (size_t j = 0; j < 64; ++j) {
+          const size_t c = cb * 64 + j;
+          if (c < cols) out[c * out_words + rb] = block[j];
+        }
       }
     }
-  }
+  };
+  const size_t parts = transpose_parts(rows * cols / 8, in_words);
+  if (parts <= 1) return blocks(0, in_words);
+  parallel_for(parts, [&](size_t i) { blocks(in_words * i / parts, in_words * (i + 1) / parts); });
 }
 
 void unpack_rows(const uint64_t* bits, size_t rows, size_t cols, size_t c0, size_t c1, float* out,
@@ -70,14 +87,23 @@ void unpack_rows(const uint64_t* bits, size_t rows, size_t cols, size_t c0, size
 namespace bnn::kernels {
 
 void transpose(const float* in, size_t rows, size_t cols, float* out) {
-  // 16 x 16 blocks: each block's source lines and destination lines stay in L1.
+  // 16 x 16 blocks: each block's source lines and destination lines stay in L1. Parts of whole
+  // blocks of input columns: each writes its own output rows.
   constexpr size_t kB = 16;
-  for (size_t r0 = 0; r0 < rows; r0 += kB)
-    for (size_t c0 = 0; c0 < cols; c0 += kB) {
-      const size_t r1 = r0 + kB < rows ? r0 + kB : rows, c1 = c0 + kB < cols ? c0 + kB : cols;
-      for (size_t c = c0; c < c1; ++c)
-        for (size_t r = r0; r < r1; ++r) out[c * rows + r] = in[r * cols + c];
-    }
+  auto blocks = [&](size_t c_begin, size_t c_end) {
+    for (size_t r0 = 0; r0 < rows; r0 += kB)
+      for (size_t c0 = c_begin; c0 < c_end; c0 += kB) {
+        const size_t r1 = r0 + kB < rows ? r0 + kB : rows, c1 = c0 + kB < c_end ? c0 + kB : c_end;
+        for (size_t c = c0; c < c1; ++c)
+          for (size_t r = r0; r < r1; ++r) out[c * rows + r] = in[r * cols + c];
+      }
+  };
+  const size_t col_blocks = (cols + kB - 1) / kB;
+  const size_t parts = transpose_parts(rows * cols, col_blocks);
+  if (parts <= 1) return blocks(0, cols);
+  parallel_for(parts, [&](size_t i) {
+    blocks(std::min(cols, col_blocks * i / parts * kB), std::min(cols, col_blocks * (i + 1) / parts * kB));
+  });
 }
 
 }  // namespace bnn::kernels

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 
 #if defined(__EMSCRIPTEN__) && !defined(__EMSCRIPTEN_PTHREADS__)
@@ -24,6 +25,32 @@ void run_inline(size_t n, void (*fn)(void*, size_t), void* ctx) {
 #if BNN_POOL_THREADS
 thread_local bool t_in_region = false;  // this thread is running tasks of a region
 
+// Waking a sleeping thread costs a system call and, in a virtual machine, an interrupt to the
+// idle virtual CPU: tens of microseconds, against kernels of a few hundred. So a worker spins a
+// little after each region for the next one, and the caller spins for the workers to finish,
+// before either sleeps on its condition variable (as OpenMP runtimes do; their default waits
+// are far longer). A step of training runs dozens of regions with short serial gaps.
+constexpr auto kSpin = std::chrono::microseconds(200);
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+// Spins until pred() or kSpin has passed; true if pred() became true.
+template <class Pred>
+bool spin_until(Pred pred) {
+  const auto until = std::chrono::steady_clock::now() + kSpin;
+  for (unsigned i = 1;; ++i) {
+    if (pred()) return true;
+    cpu_relax();
+    if (i % 64 == 0 && std::chrono::steady_clock::now() >= until) return pred();
+  }
+}
+
 class Pool {
  public:
   ~Pool() { resize(1); }
@@ -32,15 +59,15 @@ class Pool {
     std::lock_guard<std::mutex> region(region_mu_);
     {
       std::lock_guard<std::mutex> lk(mu_);
-      stop_ = true;
+      stop_.store(true);
     }
     cv_work_.notify_all();
     for (auto& t : workers_) t.join();
     workers_.clear();
-    stop_ = false;
+    stop_.store(false);
     // Workers start from the current generation: a region started right after this returns
     // must not be mistaken for one they already ran.
-    const uint64_t gen = generation_;
+    const uint64_t gen = generation_.load();
     for (int i = 1; i < total; ++i) workers_.emplace_back([this, gen] { worker(gen); });
     threads_.store(total < 1 ? 1 : total);
   }
@@ -64,16 +91,16 @@ class Pool {
       ctx_ = ctx;
       n_ = n;
       next_.store(0);
-      active_ = workers_.size();
-      ++generation_;
+      active_.store(workers_.size());
+      generation_.fetch_add(1);  // publishes the fields above to spinning workers
     }
-    cv_work_.notify_all();
+    cv_work_.notify_all();  // no system call when every worker is still spinning
     t_in_region = true;
     run_tasks();
     t_in_region = false;
-    {
+    if (!spin_until([this] { return active_.load() == 0; })) {
       std::unique_lock<std::mutex> lk(mu_);
-      cv_done_.wait(lk, [this] { return active_ == 0; });
+      cv_done_.wait(lk, [this] { return active_.load() == 0; });
     }
     region_mu_.unlock();
   }
@@ -85,18 +112,21 @@ class Pool {
 
   void worker(uint64_t seen) {
     for (;;) {
-      {
+      auto woken = [&] { return stop_.load() || generation_.load() != seen; };
+      if (!spin_until(woken)) {
         std::unique_lock<std::mutex> lk(mu_);
-        cv_work_.wait(lk, [&] { return stop_ || generation_ != seen; });
-        if (stop_) return;
-        seen = generation_;
+        cv_work_.wait(lk, woken);
       }
+      if (stop_.load()) return;
+      seen = generation_.load();
       t_in_region = true;
       run_tasks();
       t_in_region = false;
-      {
+      if (active_.fetch_sub(1) == 1) {
+        // The caller checks active_ under mu_ before it sleeps: notifying under mu_ cannot
+        // fall between its check and its wait.
         std::lock_guard<std::mutex> lk(mu_);
-        if (--active_ == 0) cv_done_.notify_one();
+        cv_done_.notify_one();
       }
     }
   }
@@ -106,13 +136,13 @@ class Pool {
   std::condition_variable cv_work_, cv_done_;
   std::vector<std::thread> workers_;
   std::atomic<int> threads_{1};
-  bool stop_ = false;
-  uint64_t generation_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<uint64_t> generation_{0};
   void (*fn_)(void*, size_t) = nullptr;
   void* ctx_ = nullptr;
   size_t n_ = 0;
   std::atomic<size_t> next_{0};
-  size_t active_ = 0;
+  std::atomic<size_t> active_{0};
 };
 
 Pool& pool() {

@@ -186,17 +186,43 @@ TEST(WeightUpdate, SignsFlipsAndThreadCountIndependence) {
   }
 }
 
+// Both transposes split their columns over the kernel threads: every thread count (3 makes
+// uneven parts) gives the oracle's bits.
 TEST(TransposeSigns, EqualsPackColsOfTheValues) {
-  for (auto [rows, cols] : {std::pair<size_t, size_t>{1, 1}, {3, 70}, {64, 64}, {65, 10},
-                            {200, 130}, {784, 1024}}) {
-    const auto w = bnn_test::random_floats(rows * cols, rows + cols);
-    std::vector<uint64_t> row_bits(rows * bnn::kernels::packed_words(cols));
-    std::vector<uint64_t> ref(cols * bnn::kernels::packed_words(rows)), got(ref.size(), 7);
-    bnn::kernels::scalar::pack_rows(w.data(), rows, cols, cols, row_bits.data());
-    bnn::kernels::scalar::pack_cols(w.data(), rows, cols, cols, ref.data());
-    bnn::kernels::transpose_signs(row_bits.data(), rows, cols, got.data());
-    ASSERT_EQ(ref, got) << rows << " x " << cols;
+  const int saved_threads = bnn::kernels::get_num_threads();
+  for (int threads : {1, 2, 3}) {
+    bnn::kernels::set_num_threads(threads);
+    for (auto [rows, cols] : {std::pair<size_t, size_t>{1, 1}, {3, 70}, {64, 64}, {65, 10},
+                              {200, 130}, {784, 1024}, {1024, 1024}, {1024, 200}}) {
+      const auto w = bnn_test::random_floats(rows * cols, static_cast<uint32_t>(rows + cols));
+      std::vector<uint64_t> row_bits(rows * bnn::kernels::packed_words(cols));
+      std::vector<uint64_t> ref(cols * bnn::kernels::packed_words(rows)), got(ref.size(), 7);
+      bnn::kernels::scalar::pack_rows(w.data(), rows, cols, cols, row_bits.data());
+      bnn::kernels::scalar::pack_cols(w.data(), rows, cols, cols, ref.data());
+      bnn::kernels::transpose_signs(row_bits.data(), rows, cols, got.data());
+      ASSERT_EQ(ref, got) << rows << " x " << cols << ", " << threads << " threads";
+    }
   }
+  bnn::kernels::set_num_threads(saved_threads);
+}
+
+TEST(TransposeFloats, MovesEveryValueToItsPlace) {
+  const int saved_threads = bnn::kernels::get_num_threads();
+  for (int threads : {1, 2, 3}) {
+    bnn::kernels::set_num_threads(threads);
+    for (auto [rows, cols] : {std::pair<size_t, size_t>{1, 1}, {17, 33}, {100, 1024}, {1024, 100},
+                              {100, 784}, {333, 130}}) {
+      const auto x = bnn_test::random_floats(rows * cols, static_cast<uint32_t>(rows * 3 + cols));
+      std::vector<float> got(rows * cols + 1, 7.0f);
+      bnn::kernels::transpose(x.data(), rows, cols, got.data());
+      for (size_t r = 0; r < rows; ++r)
+        for (size_t c = 0; c < cols; ++c)
+          ASSERT_EQ(std::memcmp(&got[c * rows + r], &x[r * cols + c], sizeof(float)), 0)
+              << rows << " x " << cols << " at " << r << "," << c << ", " << threads << " threads";
+      ASSERT_EQ(got.back(), 7.0f) << "wrote past the end";
+    }
+  }
+  bnn::kernels::set_num_threads(saved_threads);
 }
 
 // sgemm_signs: op(B) from bits equals the same variant's sgemm on the +-1 floats, exactly.

@@ -3,9 +3,11 @@
 // threads through the C API, and the kernel thread pool at 1, 2 and 4 threads, must give results
 // bit-identical to sequential, single-threaded runs.
 #include <atomic>
+#include <chrono>
 #include <thread>
 #include <vector>
 
+#include "kernels/thread_pool.h"
 #include "test_helpers.h"
 
 namespace {
@@ -104,6 +106,33 @@ TEST_F(ThreadSafety, ThreadCountChangesWhileOtherThreadsTrain) {
   changer.join();
   EXPECT_EQ(a, ref_a);
   EXPECT_EQ(b, ref_b);
+}
+
+// The pool's workers spin for the next region a little, then sleep (kernels/thread_pool.cpp):
+// back-to-back regions (caught spinning), regions after a pause (caught sleeping) and regions
+// from two callers at once (the second runs inline) must each run every task exactly once.
+TEST_F(ThreadSafety, PoolRunsEveryTaskOnceWhetherItsWorkersSpinOrSleep) {
+  for (int t : {2, 4}) {
+    ASSERT_EQ(bnn_set_num_threads(t), BNN_STATUS_OK);
+    std::atomic<int> wrong{0};
+    auto regions = [&](int count, int pause_every) {
+      for (int r = 0; r < count; ++r) {
+        const size_t n = 1 + static_cast<size_t>(r % 7);
+        std::vector<std::atomic<int>> runs(n);
+        for (auto& c : runs) c.store(0);
+        bnn::kernels::parallel_for(n, [&](size_t i) { runs[i].fetch_add(1); });
+        for (auto& c : runs)
+          if (c.load() != 1) ++wrong;
+        if (pause_every && r % pause_every == 0) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      }
+    };
+    regions(3000, 0);
+    regions(40, 4);
+    std::thread other([&] { regions(2000, 0); });
+    regions(2000, 0);
+    other.join();
+    EXPECT_EQ(wrong.load(), 0) << t << " threads";
+  }
 }
 
 TEST_F(ThreadSafety, ErrorMessagesAreThreadLocal) {
