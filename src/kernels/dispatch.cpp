@@ -26,7 +26,7 @@ const BgemmVariant kBgemmVariants[] = {
 };
 const SgemmVariant kSgemmVariants[] = {
 #define BNN_SGEMM_VARIANT(ns, isa, features) \
-  {#ns, Isa::isa, (features), &ns::sgemm, &ns::sgemm_signs},
+  {#ns, Isa::isa, (features), &ns::sgemm, &ns::sgemm_signs, &ns::transpose},
 #include "kernels/sgemm/registry.inc"
 #undef BNN_SGEMM_VARIANT
 };
@@ -281,6 +281,20 @@ void sgemm(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, float alpha
           beta, C + m0 * ldc, ldc);
     });
   }
+}
+
+void transpose(const float* in, size_t rows, size_t cols, float* out) {
+  // Parts of whole 16-column blocks (each writes its own output rows); below 32K values waking
+  // costs more than it saves. Pure data movement: the split cannot change a bit.
+  const TransposeFn f = active_sgemm().transpose;
+  const size_t t = static_cast<size_t>(get_num_threads());
+  const size_t blocks = (cols + 15) / 16;
+  const size_t parts = t <= 1 || rows * cols < (size_t{1} << 15) ? 1 : std::min(t, blocks);
+  if (parts <= 1) return f(in, rows, cols, 0, cols, out);
+  parallel_for(parts, [&](size_t i) {
+    const size_t c0 = split_at(cols, parts, i, 16), c1 = split_at(cols, parts, i + 1, 16);
+    if (c0 < c1) f(in, rows, cols, c0, c1, out);
+  });
 }
 
 void pack_rows(const float* x, size_t rows, size_t cols, size_t ld, uint64_t* out) {

@@ -23,6 +23,10 @@ using SgemmFn = void (*)(bool trans_a, bool trans_b, size_t M, size_t N, size_t 
 using SgemmSignsFn = void (*)(bool trans_a, bool trans_b, size_t M, size_t N, size_t K,
                               float alpha, const float* A, size_t lda, const uint64_t* B,
                               size_t ldb_words, float beta, float* C, size_t ldc);
+// Columns [c0, c1) of a rows x cols row-major matrix -> rows [c0, c1) of its cols x rows
+// transpose (out[c * rows + r] = in[r * cols + c]). Exact.
+using TransposeFn = void (*)(const float* in, size_t rows, size_t cols, size_t c0, size_t c1,
+                             float* out);
 // The element-wise update of values [begin, end) (see weight_update); returns the sign flips.
 using UpdateFn = size_t (*)(const UpdateParams& p, const float* w, const float* g,
                             const float* s0, const float* s1, float* out_w, float* out_s0,
@@ -48,6 +52,7 @@ struct SgemmVariant {
   uint32_t features;
   SgemmFn sgemm;
   SgemmSignsFn sgemm_signs;
+  TransposeFn transpose;
 };
 
 struct UpdateVariant {
@@ -94,6 +99,7 @@ const LutVariant& active_lut();
   void sgemm_signs(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, float alpha,      \
                    const float* A, size_t lda, const uint64_t* B, size_t ldb_words,            \
                    float beta, float* C, size_t ldc);                                          \
+  void transpose(const float* in, size_t rows, size_t cols, size_t c0, size_t c1, float* out); \
   }
 #include "kernels/sgemm/registry.inc"
 #undef BNN_SGEMM_VARIANT

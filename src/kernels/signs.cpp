@@ -25,11 +25,11 @@ void transpose64(uint64_t a[64]) {
   }
 }
 
-// Threads for a transpose of `floats` values (a bit weighs an eighth of a float: the 64 x 64
-// swap network computes) in at most `units` parts: below 32K floats waking costs more.
-size_t transpose_parts(size_t floats, size_t units) {
+// Threads for a transpose of rows x cols bits (each weighs an eighth of a float: the 64 x 64
+// swap network computes) in at most `units` parts: below 32K floats' worth waking costs more.
+size_t transpose_parts(size_t bits, size_t units) {
   const size_t t = static_cast<size_t>(pool_threads());
-  if (t <= 1 || floats < (size_t{1} << 15)) return 1;
+  if (t <= 1 || bits / 8 < (size_t{1} << 15)) return 1;
   return std::min(t, units);
 }
 
@@ -56,7 +56,7 @@ void transpose_signs(const uint64_t* in, size_t rows, size_t cols, uint64_t* out
       }
     }
   };
-  const size_t parts = transpose_parts(rows * cols / 8, in_words);
+  const size_t parts = transpose_parts(rows * cols, in_words);
   if (parts <= 1) return blocks(0, in_words);
   parallel_for(parts, [&](size_t i) { blocks(in_words * i / parts, in_words * (i + 1) / parts); });
 }
@@ -80,30 +80,6 @@ void unpack_rows(const uint64_t* bits, size_t rows, size_t cols, size_t c0, size
     for (; c + 8 <= c1; c += 8) std::memcpy(o + c, table[row[c / 8]].data(), 8 * sizeof(float));
     for (; c < c1; ++c) o[c] = (row[c / 8] >> (c % 8)) & 1u ? -1.0f : 1.0f;
   }
-}
-
-}  // namespace bnn::kernels
-
-namespace bnn::kernels {
-
-void transpose(const float* in, size_t rows, size_t cols, float* out) {
-  // 16 x 16 blocks: each block's source lines and destination lines stay in L1. Parts of whole
-  // blocks of input columns: each writes its own output rows.
-  constexpr size_t kB = 16;
-  auto blocks = [&](size_t c_begin, size_t c_end) {
-    for (size_t r0 = 0; r0 < rows; r0 += kB)
-      for (size_t c0 = c_begin; c0 < c_end; c0 += kB) {
-        const size_t r1 = r0 + kB < rows ? r0 + kB : rows, c1 = c0 + kB < c_end ? c0 + kB : c_end;
-        for (size_t c = c0; c < c1; ++c)
-          for (size_t r = r0; r < r1; ++r) out[c * rows + r] = in[r * cols + c];
-      }
-  };
-  const size_t col_blocks = (cols + kB - 1) / kB;
-  const size_t parts = transpose_parts(rows * cols, col_blocks);
-  if (parts <= 1) return blocks(0, cols);
-  parallel_for(parts, [&](size_t i) {
-    blocks(std::min(cols, col_blocks * i / parts * kB), std::min(cols, col_blocks * (i + 1) / parts * kB));
-  });
 }
 
 }  // namespace bnn::kernels

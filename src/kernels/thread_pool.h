@@ -17,6 +17,16 @@ void parallel_for(size_t n, F&& f) {
                const_cast<void*>(static_cast<const void*>(&f)));
 }
 
+// fn(begin, end) over fixed chunks of 16K elements of [0, n), on the pool when there are
+// several: an element-wise pass whose chunks do not depend on the thread count.
+template <class F>
+void parallel_chunks(size_t n, F&& fn) {
+  constexpr size_t kChunk = size_t{1} << 14;
+  const size_t chunks = (n + kChunk - 1) / kChunk;
+  if (chunks <= 1) return fn(size_t{0}, n);
+  parallel_for(chunks, [&](size_t k) { fn(k * kChunk, (k + 1) * kChunk < n ? (k + 1) * kChunk : n); });
+}
+
 // Total threads including the caller; n <= 0 means all hardware threads. Builds without
 // threads (Emscripten without pthreads) always use 1.
 void pool_set_threads(int n);

@@ -1,6 +1,7 @@
 // Element-wise activations: relu and hard_tanh (clip to [-1, 1], the BinaryNet activation).
 #include <algorithm>
 
+#include "kernels/thread_pool.h"
 #include "layers/layers.h"
 
 namespace bnn {
@@ -15,20 +16,26 @@ class Activation : public Layer {
   const char* type() const override { return hard_tanh_ ? "hard_tanh" : "relu"; }
   json to_json() const override { return {{"type", type()}}; }
 
+  // Both passes on the kernel threads in fixed chunks, branch-free: every load is unconditional
+  // so that the selects vectorise (a ReLU's mask is a coin flip for a branch predictor).
   void forward(const float* x, float* y, size_t batch, bool) override {
-    const size_t n = batch * in_.numel();
-    if (hard_tanh_)
-      for (size_t i = 0; i < n; ++i) y[i] = std::min(1.0f, std::max(-1.0f, x[i]));
-    else
-      for (size_t i = 0; i < n; ++i) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+    const bool ht = hard_tanh_;
+    kernels::parallel_chunks(batch * in_.numel(), [&](size_t b, size_t e) {
+      if (ht)
+        for (size_t i = b; i < e; ++i) y[i] = std::min(1.0f, std::max(-1.0f, x[i]));
+      else
+        for (size_t i = b; i < e; ++i) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+    });
   }
   void backward(const float* x, const float*, const float* dy, float* dx, size_t batch) override {
     if (!dx) return;
-    const size_t n = batch * in_.numel();
-    if (hard_tanh_)
-      for (size_t i = 0; i < n; ++i) dx[i] = (x[i] >= -1.0f && x[i] <= 1.0f) ? dy[i] : 0.0f;
-    else
-      for (size_t i = 0; i < n; ++i) dx[i] = x[i] > 0.0f ? dy[i] : 0.0f;
+    const bool ht = hard_tanh_;
+    kernels::parallel_chunks(batch * in_.numel(), [&](size_t b, size_t e) {
+      for (size_t i = b; i < e; ++i) {
+        const float v = x[i], g = dy[i];
+        dx[i] = (ht ? (v >= -1.0f && v <= 1.0f) : v > 0.0f) ? g : 0.0f;
+      }
+    });
   }
 
  private:

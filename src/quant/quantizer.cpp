@@ -75,36 +75,23 @@ float Quantizer::derivative(float x) const {
   return 1.0f;
 }
 
-namespace {
-
-// fn(begin, end) over fixed chunks of an element-wise pass, on the thread pool when large.
-template <class F>
-void for_chunks(size_t n, F&& fn) {
-  constexpr size_t kChunk = size_t{1} << 14;
-  const size_t chunks = (n + kChunk - 1) / kChunk;
-  if (chunks <= 1) return fn(size_t{0}, n);
-  kernels::parallel_for(chunks, [&](size_t k) { fn(k * kChunk, std::min(n, (k + 1) * kChunk)); });
-}
-
-}  // namespace
-
 void Quantizer::backward(const float* x, float* grad, size_t n) const {
   switch (ste) {
     case BNN_STE_IDENTITY: return;
     case BNN_STE_CLIPPED:
-      for_chunks(n, [&](size_t b, size_t e) {
+      kernels::parallel_chunks(n, [&](size_t b, size_t e) {
         for (size_t i = b; i < e; ++i) grad[i] = std::fabs(x[i]) <= clip ? grad[i] : 0.0f;
       });
       return;
     default:
-      for_chunks(n, [&](size_t b, size_t e) {
+      kernels::parallel_chunks(n, [&](size_t b, size_t e) {
         for (size_t i = b; i < e; ++i) grad[i] *= derivative(x[i]);
       });
   }
 }
 
 void sign_forward(const float* x, float* out, size_t n) {
-  for_chunks(n, [&](size_t b, size_t e) {
+  kernels::parallel_chunks(n, [&](size_t b, size_t e) {
     for (size_t i = b; i < e; ++i) out[i] = x[i] < 0.0f ? -1.0f : 1.0f;
   });
 }

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "kernels/kernels.h"
@@ -72,6 +73,25 @@ TEST_P(SgemmVariants, BetaZeroIgnoresNaNInC) {
   bnn::kernels::scalar::sgemm(false, false, M, N, K, 1.0f, A.data(), K, B.data(), N, 0.0f,
                               ref.data(), N);
   for (size_t i = 0; i < M * N; ++i) ASSERT_NEAR(ref[i], C[i], 1e-5) << v.name;
+}
+
+// The float transpose (the lookup-table products' operands): every variant moves every value of
+// the columns asked for to its place, bit for bit, and writes nothing else.
+TEST_P(SgemmVariants, TransposeMovesEveryValueOfItsColumns) {
+  const SgemmVariant& v = *GetParam();
+  struct Shape { size_t rows, cols, c0, c1; };
+  for (const Shape& k : {Shape{1, 1, 0, 1}, Shape{8, 8, 0, 8}, Shape{17, 33, 0, 33}, Shape{100, 1024, 0, 1024},
+                         Shape{100, 1024, 512, 1024}, Shape{1024, 100, 16, 100}, Shape{13, 70, 3, 61}}) {
+    const auto x = bnn_test::random_floats(k.rows * k.cols, static_cast<uint32_t>(k.rows * 5 + k.c0));
+    std::vector<float> got(k.rows * k.cols, 7.0f);
+    v.transpose(x.data(), k.rows, k.cols, k.c0, k.c1, got.data());
+    for (size_t c = 0; c < k.cols; ++c)
+      for (size_t r = 0; r < k.rows; ++r) {
+        const float want = c >= k.c0 && c < k.c1 ? x[r * k.cols + c] : 7.0f;
+        ASSERT_EQ(std::memcmp(&got[c * k.rows + r], &want, sizeof want), 0)
+            << k.rows << " x " << k.cols << " [" << k.c0 << ", " << k.c1 << ") at " << r << "," << c;
+      }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(All, SgemmVariants, ::testing::ValuesIn(variants()),

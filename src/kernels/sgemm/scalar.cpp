@@ -65,4 +65,10 @@ void sgemm_signs(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, float
   sgemm(trans_a, trans_b, M, N, K, alpha, A, lda, b.data(), cols, beta, C, ldc);
 }
 
+// The oracle: one value at a time.
+void transpose(const float* in, size_t rows, size_t cols, size_t c0, size_t c1, float* out) {
+  for (size_t c = c0; c < c1; ++c)
+    for (size_t r = 0; r < rows; ++r) out[c * rows + r] = in[r * cols + c];
+}
+
 }  // namespace bnn::kernels::scalar

@@ -236,3 +236,28 @@ void sgemm_signs(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, float
                },
                beta, C, ldc);
 }
+
+void transpose(const float* in, size_t rows, size_t cols, size_t c0, size_t c1, float* out) {
+  // Output rows in groups of 8 (input columns), each written along r: with Ops::transpose8,
+  // 8 x 8 register transposes and single values at the edges; otherwise values one by one.
+  size_t c = c0;
+  if constexpr (Ops::kTranspose8) {
+    const size_t r8 = rows & ~size_t{7};
+    for (; c + 8 <= c1; c += 8) {
+      for (size_t r = 0; r < r8; r += 8)
+        Ops::transpose8(in + r * cols + c, cols, out + c * rows + r, rows);
+      for (size_t j = c; j < c + 8; ++j)
+        for (size_t r = r8; r < rows; ++r) out[j * rows + r] = in[r * cols + j];
+    }
+  }
+  // 16 x 16 blocks: each block's source lines and destination lines stay in L1.
+  constexpr size_t kB = 16;
+  for (size_t b0 = c; b0 < c1; b0 += kB) {
+    const size_t b1 = min_of(b0 + kB, c1);
+    for (size_t r0 = 0; r0 < rows; r0 += kB) {
+      const size_t r1 = min_of(r0 + kB, rows);
+      for (size_t j = b0; j < b1; ++j)
+        for (size_t r = r0; r < r1; ++r) out[j * rows + r] = in[r * cols + j];
+    }
+  }
+}
