@@ -23,6 +23,18 @@ void micro_tile(size_t kc, const float* ap, const float* bp, float* c, size_t ld
   typename Ops::V acc[R][kNV];
   for (int r = 0; r < R; ++r)
     for (int j = 0; j < kNV; ++j) acc[r][j] = Ops::zero();
+  // The tile of C is read or written after the loop: ask for its lines now, so that their
+  // misses (C rows are far apart: no hardware prefetcher follows them) overlap the loop.
+  for (int r = 0; r < R; ++r)
+    for (size_t j = 0; j < nc; j += 16) __builtin_prefetch(c + r * ldc + j, 1, 3);
+  // Unrolled by 4: rolled, this loop ran at 35-40% of the FMA peak even with its panels in L1
+  // (AVX-512, Ice Lake), unrolled at 80-90% (tools: a copy of the loop timed in isolation).
+  // The same operations in the same order: the bits do not change.
+#if defined(__clang__)
+#pragma unroll 4
+#else
+#pragma GCC unroll 4
+#endif
   for (size_t k = 0; k < kc; ++k) {
     typename Ops::V b[kNV];
     for (int j = 0; j < kNV; ++j) b[j] = Ops::load(bp + k * kNR + j * Ops::kLanes);
