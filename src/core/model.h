@@ -163,6 +163,11 @@ class Model {
   // t->grad, batch-norm statistics pending. Returns the batch's mean loss. Changes nothing
   // visible.
   double backward_pass(const float* x, const int32_t* labels, size_t batch);
+  // A NaN or Inf that this step found in `what` (v: n values, may be null). Fails with
+  // BNN_STATUS_NUMERIC, except inside a data-parallel plain step (train_step with a partition):
+  // the other ranks are in the step's collectives and would wait for this one, so it zeroes v,
+  // keeps the first message and carries on; apply_update's agreement then fails every rank alike.
+  void numeric_failure(const std::string& what, float* v, size_t n);
   // The staged, all-or-nothing optimiser update from the gradients in t->grad, then the
   // layers' pending state; counts flips and the step.
   void apply_update();
@@ -227,6 +232,8 @@ class Model {
   // Kernel gradients from their factors (core/model_factors.cpp).
   FactorSync exact_factors_;              // the exact step's
   FactorSync* factor_sync_ = nullptr;     // the plain step's (set_factor_sync)
+  bool defer_numeric_ = false;            // numeric_failure: inside a data-parallel plain step
+  std::string deferred_failure_;          // the first failure numeric_failure deferred
   std::vector<FactorStash> factor_stash_;  // per tensors_ index: this rank's rows
   std::vector<uint64_t> factor_buf_;
   std::vector<float> factor_gx_, factor_gdy_;  // every rank's rows, per kernel in turn

@@ -87,7 +87,8 @@ void Model::forward(const float* x, size_t batch, bool training) {
     acts_[i].resize(batch * l.output_shape().numel());
     l.forward(in, acts_[i].data(), batch, training);
     if (!all_finite(acts_[i].data(), acts_[i].size()))
-      fail(BNN_STATUS_NUMERIC, layer_label(i, l) + " produced NaN or Inf in its forward pass");
+      numeric_failure(layer_label(i, l) + " produced NaN or Inf in its forward pass", acts_[i].data(),
+                      acts_[i].size());
     in = acts_[i].data();
   }
 }
@@ -99,12 +100,29 @@ std::vector<Tensor*> Model::trainable() const {
   return t;
 }
 
+void Model::numeric_failure(const std::string& what, float* v, size_t n) {
+  if (!defer_numeric_) fail(BNN_STATUS_NUMERIC, what);
+  if (deferred_failure_.empty()) deferred_failure_ = what;
+  if (v) std::fill(v, v + n, 0.0f);
+}
+
 float Model::train_step(const float* x, const int32_t* labels, size_t batch) {
   check_input(x, batch);
   check_labels(labels, batch);
   check_memory(batch);
   prepare_partitioned_step();
   x = prepared_input(x, batch);
+  // From here on, a data-parallel step meets every collective of the step whatever this rank
+  // finds (numeric_failure); the failure surfaces in apply_update, on every rank.
+  struct Defer {
+    Model& m;
+    ~Defer() {
+      m.defer_numeric_ = false;
+      m.deferred_failure_.clear();
+    }
+  } defer{*this};
+  defer_numeric_ = partition_.size > 1;
+  deferred_failure_.clear();
   if (factor_sync_) clear_factor_stash();
   const double loss = backward_pass(x, labels, batch);
   // Data parallel: the kernels whose layers handed over their factors (FactorSync).
@@ -124,9 +142,12 @@ double Model::backward_pass(const float* x, const int32_t* labels, size_t batch)
   const size_t classes = output_size();
   grads_.resize(layers_.size());
   grads_.back().resize(batch * classes);
-  const double loss = compute_loss(loss_, acts_.back().data(), labels, batch, classes,
-                                   grads_.back().data());
-  if (!std::isfinite(loss)) fail(BNN_STATUS_NUMERIC, "the loss is NaN or Inf");
+  double loss = compute_loss(loss_, acts_.back().data(), labels, batch, classes,
+                             grads_.back().data());
+  if (!std::isfinite(loss)) {
+    numeric_failure("the loss is NaN or Inf", grads_.back().data(), grads_.back().size());
+    loss = 0.0;
+  }
   for (size_t i = layers_.size(); i-- > 0;) {
     Layer& l = *layers_[i];
     float* dx = nullptr;
@@ -138,7 +159,7 @@ double Model::backward_pass(const float* x, const int32_t* labels, size_t batch)
     // Parameter gradients are checked by the staged update (a NaN/Inf gradient makes a
     // non-finite new value); the input gradient is checked here to name the layer.
     if (dx && !all_finite(dx, grads_[i - 1].size()))
-      fail(BNN_STATUS_NUMERIC, layer_label(i, l) + " produced NaN or Inf gradients");
+      numeric_failure(layer_label(i, l) + " produced NaN or Inf gradients", dx, grads_[i - 1].size());
   }
   return loss;
 }
@@ -156,7 +177,8 @@ void Model::apply_update() {
   std::vector<size_t> flips(layers_.size(), 0);
   // The group's agreement: [any rank failed, then the flips per layer of the partitioned kernels].
   std::vector<int64_t> agree(group ? 1 + layers_.size() : 0, 0);
-  std::string failure;
+  // A failure this rank deferred (numeric_failure) fails the step here, where the group agrees.
+  std::string failure = deferred_failure_;
   for (size_t k = 0; k < tensors_.size() && failure.empty(); ++k) {
     Tensor* t = tensors_[k];
     if (!t->trainable) continue;
@@ -187,7 +209,8 @@ void Model::apply_update() {
       optimizer_->cancel_step();
       throw;
     }
-    if (agree[0] != 0 && failure.empty()) failure = "the update would produce NaN or Inf on another rank";
+    if (agree[0] != 0 && failure.empty())
+      failure = "another rank's step produced NaN or Inf (its activations, loss, gradients or update)";
   }
   if (!failure.empty()) {
     optimizer_->cancel_step();

@@ -132,9 +132,11 @@ bnn_communicator_v2 fake_comm_v2(Rank* r) {
   return c;
 }
 
-// The shared synthetic task (test_helpers.h) as a library dataset.
-bnn_dataset* dataset(size_t n, uint32_t seed) {
-  const bnn_test::Synthetic t = bnn_test::make_synthetic(n, kDim, kClasses, seed);
+// The shared synthetic task (test_helpers.h) as a library dataset; sample `huge` (if any) gets
+// 3e38 in every feature: finite, but its first layer's sums overflow.
+bnn_dataset* dataset(size_t n, uint32_t seed, size_t huge = SIZE_MAX) {
+  bnn_test::Synthetic t = bnn_test::make_synthetic(n, kDim, kClasses, seed);
+  if (huge < n) std::fill_n(t.x.begin() + static_cast<std::ptrdiff_t>(huge * kDim), kDim, 3e38f);
   bnn_dataset* d = nullptr;
   EXPECT_EQ(bnn_dataset_create(t.x.data(), t.y.data(), n, kDim, &d), BNN_STATUS_OK) << bnn_last_errmsg();
   return d;
@@ -165,7 +167,7 @@ struct Result {
 // Runs `size` ranks in threads, each its own model (doc_of(rank)) and its own copy of the data.
 std::vector<Result> run_group(int size, const std::function<json(int)>& doc_of, int fail_f32_at = -1,
                               bool v2 = false, size_t n_train = 300, size_t* f32_values = nullptr,
-                              size_t* i64_scattered = nullptr) {
+                              size_t* i64_scattered = nullptr, size_t huge = SIZE_MAX) {
   Group g(size);
   std::vector<Rank> ranks;
   for (int r = 0; r < size; ++r) ranks.push_back(Rank{&g, r, 0, fail_f32_at});
@@ -175,7 +177,7 @@ std::vector<Result> run_group(int size, const std::function<json(int)>& doc_of, 
     th.emplace_back([&, r] {
       Result& out = res[r];
       ModelPtr m = make_model(doc_of(r).dump());
-      bnn_dataset* train = dataset(n_train, 1);
+      bnn_dataset* train = dataset(n_train, 1, huge);
       bnn_dataset* test = dataset(90, 2);
       bnn_trainer* t = nullptr;
       EXPECT_EQ(bnn_trainer_create(m, train, nullptr, test, &t), BNN_STATUS_OK) << bnn_last_errmsg();
@@ -288,10 +290,10 @@ TEST(DataParallel, AFailingReductionFailsTheStepWithIoAndLeavesTheModel) {
 }
 
 // The trainer without a communicator (the same datasets as run_group's ranks).
-Result train_alone(const json& doc, size_t n_train) {
+Result train_alone(const json& doc, size_t n_train, size_t huge = SIZE_MAX) {
   Result out;
   ModelPtr m = make_model(doc.dump());
-  bnn_dataset* train = dataset(n_train, 1);
+  bnn_dataset* train = dataset(n_train, 1, huge);
   bnn_dataset* test = dataset(90, 2);
   bnn_trainer* t = nullptr;
   EXPECT_EQ(bnn_trainer_create(m, train, nullptr, test, &t), BNN_STATUS_OK) << bnn_last_errmsg();
@@ -312,6 +314,35 @@ Result train_alone(const json& doc, size_t n_train) {
   bnn_dataset_free(train);
   bnn_dataset_free(test);
   return out;
+}
+
+// A NaN or Inf that only one rank's share produces (here: one sample whose first-layer sums
+// overflow) must not leave the other ranks waiting in the step's collectives (before 0.3.1 that
+// rank failed at once and the others hung): every rank fails that step with BNN_STATUS_NUMERIC,
+// the one that found it naming what, and they hold the same model afterwards (the one before
+// that step), like the one-process trainer, which fails at the same epoch.
+TEST(DataParallel, ANaNOnOneRankFailsTheStepOnEveryRank) {
+  for (int size : {2, 4}) {
+    const auto res = run_group(size, [](int) { return model_doc(32); }, -1, true, 300, nullptr, nullptr, 5);
+    int found = 0, told = 0;
+    for (const Result& r : res) {
+      ASSERT_EQ(r.set, BNN_STATUS_OK) << r.msg;
+      ASSERT_EQ(r.run, BNN_STATUS_NUMERIC) << r.msg;
+      found += r.msg.find("layers[0] (dense) produced NaN or Inf in its forward pass") != std::string::npos;
+      // The others: told by the agreement, or failing their own update first (the sums they
+      // received carry the overflowing rank's gradient).
+      told += r.msg.find("another rank's step produced NaN or Inf") != std::string::npos ||
+              r.msg.find("the update of layers.0.kernel would produce NaN or Inf") != std::string::npos;
+      EXPECT_EQ(r.records.size(), res[0].records.size());
+      EXPECT_EQ(r.after, res[0].after) << "every rank holds the same model after the failed step";
+      EXPECT_EQ(std::count_if(r.after.begin(), r.after.end(), [](float v) { return !std::isfinite(v); }), 0);
+    }
+    EXPECT_EQ(found, 1) << size << " ranks";
+    EXPECT_EQ(told, size - 1) << size << " ranks";
+    const Result one = train_alone(model_doc(32), 300, 5);
+    EXPECT_EQ(one.run, BNN_STATUS_NUMERIC) << one.msg;
+    EXPECT_EQ(one.records.size(), res[0].records.size()) << "the same epoch as one process";
+  }
 }
 
 // training.micro_batch: the exact reduction gives the same bits for every process count, and the
@@ -493,10 +524,12 @@ TEST(DataParallel, SynchronisedBatchNormGivesTheOneProcessStep) {
     SCOPED_TRACE(std::to_string(size) + " ranks");
     const auto res = run_group(size, [&](int) { return doc(18); }, -1, true, 16);
     expect_one_process_step(res, one[0]);
-    for (const Result& r : res)
-      if (!r.records.empty())
+    for (const Result& r : res) {
+      if (!r.records.empty()) {
         EXPECT_NEAR(r.records.at(0).at("train_loss").get<double>(),
                     one[0].records.at(0).at("train_loss").get<double>(), 1e-6);
+      }
+    }
   }
 }
 
