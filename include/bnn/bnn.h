@@ -25,7 +25,7 @@
 
 #define BNN_VERSION_MAJOR 0
 #define BNN_VERSION_MINOR 3
-#define BNN_VERSION_PATCH 1
+#define BNN_VERSION_PATCH 2
 #define BNN_STRINGIFY2_(x) #x
 #define BNN_STRINGIFY_(x) BNN_STRINGIFY2_(x)
 #define BNN_VERSION_STRING                                                      \
@@ -416,6 +416,9 @@ typedef struct bnn_communicator {
    Since 0.3.1, without micro_batch, a binarised dense kernel's gradient comes from the ranks'
    rows of its input and output gradient (exchanged with broadcasts) when they carry fewer bytes
    than the gradient: each rank computes the global batch's gradient of its own rows.
+   Since 0.3.2 a NaN or Inf that one rank alone finds in a step (its share's activations, loss
+   or input gradients) fails that step with NUMERIC on every rank, at the update's agreement,
+   instead of leaving the others waiting for it in the step's collectives.
    OK, INVALID_ARGUMENT (NULL, rank out of range, size < 1, a NULL callback; ranks that disagree
    on the document, the data or the position: checked with an all-reduce), SHAPE_MISMATCH (a
    batch that leaves a rank without samples or micro-batches), IO (a callback failed). */
