@@ -317,7 +317,7 @@ Result train_alone(const json& doc, size_t n_train, size_t huge = SIZE_MAX) {
 }
 
 // A NaN or Inf that only one rank's share produces (here: one sample whose first-layer sums
-// overflow) must not leave the other ranks waiting in the step's collectives (before 0.3.1 that
+// overflow) must not leave the other ranks waiting in the step's collectives (before 0.3.2 that
 // rank failed at once and the others hung): every rank fails that step with BNN_STATUS_NUMERIC,
 // the one that found it naming what, and they hold the same model afterwards (the one before
 // that step), like the one-process trainer, which fails at the same epoch.
