@@ -36,6 +36,15 @@ uint32_t scale_max_bits(const float* v, size_t n, float w, float* out, uint32_t 
 
 bool non_finite(uint32_t max_bits) { return max_bits >= 0x7F800000u; }
 
+// acc[i] (first: =, otherwise +=) the fixed-point value of c[i] on the grid 2^-lsb. The first
+// micro-batch writes, the others add: no pass to clear the sums.
+void add_fixed(int64_t* acc, const float* c, size_t n, double scale, bool first) {
+  if (first)
+    for (size_t i = 0; i < n; ++i) acc[i] = round_to_int64(static_cast<double>(c[i]) * scale);
+  else
+    for (size_t i = 0; i < n; ++i) acc[i] += round_to_int64(static_cast<double>(c[i]) * scale);
+}
+
 // E with |v| < 2^E for the largest magnitude given as its bits; INT64_MIN when it is 0.
 int64_t grid_exponent(uint32_t max_bits) {
   float v;
@@ -220,32 +229,22 @@ float Model::train_step_exact(const float* x, const int32_t* labels, const std::
   std::vector<int> lsb(n_seg);
   for (size_t s = 0; s < n_seg; ++s)
     lsb[s] = exps[s] == std::numeric_limits<int64_t>::min() ? 0 : static_cast<int>(exps[s]) + log2k - 62;
-  auto fixed = round_to_int64;  // nearbyint without the library call (core/fixed_point.h)
+  // (round_to_int64: nearbyint without the library call, core/fixed_point.h.)
   exact_acc_.resize(total + 1);
   int64_t* acc = exact_acc_.data();
   for (size_t j = 0; j < count; ++j) {
     const float* c = exact_contrib_.data() + j * total;
     for (size_t s = 0; s < n_seg; ++s) {
       if (s < params.size() && deferred(s)) continue;
-      const double scale = std::ldexp(1.0, -lsb[s]);
-      if (j == 0)  // the first micro-batch writes, the others add: no pass to clear the sums
-        for (size_t i = seg_off[s]; i < seg_off[s + 1]; ++i) acc[i] = fixed(static_cast<double>(c[i]) * scale);
-      else
-        for (size_t i = seg_off[s]; i < seg_off[s + 1]; ++i) acc[i] += fixed(static_cast<double>(c[i]) * scale);
+      add_fixed(acc + seg_off[s], c + seg_off[s], seg_off[s + 1] - seg_off[s], std::ldexp(1.0, -lsb[s]), j == 0);
     }
   }
   for (size_t s : late) {  // every micro-batch's contribution to this rank's rows
     const auto [lo, hi] = owned_rows(*params[s], partition_.rank);
     const size_t block = (hi - lo) * params[s]->cols();
-    const double scale = std::ldexp(1.0, -lsb[s]);
-    int64_t* a = acc + seg_off[s] + lo * params[s]->cols();
-    for (size_t j = 0; j < sizes.size(); ++j) {
-      const float* c = exact_dcontrib_.data() + dcontrib_at[s] + j * block;
-      if (j == 0)
-        for (size_t i = 0; i < block; ++i) a[i] = fixed(static_cast<double>(c[i]) * scale);
-      else
-        for (size_t i = 0; i < block; ++i) a[i] += fixed(static_cast<double>(c[i]) * scale);
-    }
+    for (size_t j = 0; j < sizes.size(); ++j)
+      add_fixed(acc + seg_off[s] + lo * params[s]->cols(), exact_dcontrib_.data() + dcontrib_at[s] + j * block,
+                block, std::ldexp(1.0, -lsb[s]), j == 0);
   }
   acc[total] = correct;
   if (reduce) {

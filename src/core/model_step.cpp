@@ -29,8 +29,8 @@ bool finite_run(const float* v, size_t n) {
 
 bool all_finite(const float* v, size_t n) {
   // Every activation and input gradient of a step is checked: on the kernel threads when large
-  // (a yes/no answer, whatever the split).
-  const size_t parts = n < (size_t{1} << 16) ? 1 : static_cast<size_t>(kernels::pool_threads());
+  // (a yes/no answer, whatever the split; a value weighs like 4 multiply-adds).
+  const size_t parts = kernels::pool_parts(static_cast<double>(n) * 4, n);
   if (parts <= 1) return finite_run(v, n);
   std::atomic<bool> ok{true};
   kernels::parallel_for(parts, [&](size_t i) {

@@ -238,9 +238,6 @@ int get_num_threads() { return pool_threads(); }
 // ---- threaded entry points ----------------------------------------------------------------------
 namespace {
 
-// Work below this many multiply-accumulates (or elements) is not worth waking threads for.
-constexpr double kMinParallelWork = 1 << 18;
-
 // Boundaries of part i of n split into `parts` pieces, rounded to multiples of `align`.
 size_t split_at(size_t n, size_t parts, size_t i, size_t align) {
   if (i >= parts) return n;
@@ -249,12 +246,7 @@ size_t split_at(size_t n, size_t parts, size_t i, size_t align) {
   return b < n ? b : n;
 }
 
-size_t parts_for(double work, size_t n, size_t align) {
-  const int t = get_num_threads();
-  if (t <= 1 || work < kMinParallelWork) return 1;
-  const size_t units = (n + align - 1) / align;
-  return units < static_cast<size_t>(t) ? units : static_cast<size_t>(t);
-}
+size_t parts_for(double work, size_t n, size_t align) { return pool_parts(work, (n + align - 1) / align); }
 
 }  // namespace
 
@@ -284,12 +276,10 @@ void sgemm(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, float alpha
 }
 
 void transpose(const float* in, size_t rows, size_t cols, float* out) {
-  // Parts of whole 16-column blocks (each writes its own output rows); below 32K values waking
-  // costs more than it saves. Pure data movement: the split cannot change a bit.
+  // Parts of whole 16-column blocks (each writes its own output rows); a value moved weighs like
+  // 8 multiply-adds (32K values are split). Pure data movement: the split cannot change a bit.
   const TransposeFn f = active_sgemm().transpose;
-  const size_t t = static_cast<size_t>(get_num_threads());
-  const size_t blocks = (cols + 15) / 16;
-  const size_t parts = t <= 1 || rows * cols < (size_t{1} << 15) ? 1 : std::min(t, blocks);
+  const size_t parts = parts_for(static_cast<double>(rows) * cols * 8, cols, 16);
   if (parts <= 1) return f(in, rows, cols, 0, cols, out);
   parallel_for(parts, [&](size_t i) {
     const size_t c0 = split_at(cols, parts, i, 16), c1 = split_at(cols, parts, i + 1, 16);

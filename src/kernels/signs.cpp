@@ -2,7 +2,6 @@
 // binary kernel's signs, kept row-major by the fused weight update, also feed the binary GEMM and
 // the backward product without a pass over the float weights. Portable: the data is 1/32 of the
 // float weights and the transpose is a few hundred word operations per block.
-#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -31,19 +30,11 @@ void transpose64(uint64_t a[64]) {
   }
 }
 
-// Threads for a transpose of rows x cols bits (each weighs an eighth of a float: the 64 x 64
-// swap network computes) in at most `units` parts: below 32K floats' worth waking costs more.
-size_t transpose_parts(size_t bits, size_t units) {
-  const size_t t = static_cast<size_t>(pool_threads());
-  if (t <= 1 || bits / 8 < (size_t{1} << 15)) return 1;
-  return std::min(t, units);
-}
-
 }  // namespace
 
 void transpose_signs(const uint64_t* in, size_t rows, size_t cols, uint64_t* out) {
   // Parts of whole 64-column blocks: each writes its own output rows (pure data movement, so the
-  // split cannot change a bit).
+  // split cannot change a bit); a bit weighs like a multiply-add (the swap network computes).
   const size_t in_words = packed_words(cols), out_words = packed_words(rows);
   auto blocks = [&](size_t cb0, size_t cb1) {
     uint64_t block[64];
@@ -62,7 +53,7 @@ void transpose_signs(const uint64_t* in, size_t rows, size_t cols, uint64_t* out
       }
     }
   };
-  const size_t parts = transpose_parts(rows * cols, in_words);
+  const size_t parts = pool_parts(static_cast<double>(rows) * cols, in_words);
   if (parts <= 1) return blocks(0, in_words);
   parallel_for(parts, [&](size_t i) { blocks(in_words * i / parts, in_words * (i + 1) / parts); });
 }

@@ -170,6 +170,12 @@ void pool_set_threads(int n) {
 #endif
 }
 
+size_t pool_parts(double work, size_t units) {
+  const size_t t = static_cast<size_t>(pool_threads());
+  if (t <= 1 || work < kMinParallelWork) return 1;
+  return units < t ? units : t;
+}
+
 int pool_threads() {
 #if BNN_POOL_THREADS
   return pool().threads();

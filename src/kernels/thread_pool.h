@@ -27,6 +27,12 @@ void parallel_chunks(size_t n, F&& fn) {
   parallel_for(chunks, [&](size_t k) { fn(k * kChunk, (k + 1) * kChunk < n ? (k + 1) * kChunk : n); });
 }
 
+// Work (multiply-adds, or their equivalent) below which waking threads costs more than it saves.
+constexpr double kMinParallelWork = 1 << 18;
+// The parts worth splitting `work` into: 1 with one thread or below kMinParallelWork, otherwise
+// the thread count, at most `units`.
+size_t pool_parts(double work, size_t units);
+
 // Total threads including the caller; n <= 0 means all hardware threads. Builds without
 // threads (Emscripten without pthreads) always use 1.
 void pool_set_threads(int n);
