@@ -120,6 +120,10 @@ class Model {
   // s->owned and s->collect (its partition, its stash) and the object must outlive its use.
   void set_factor_sync(FactorSync* s);
   bool partitioned(size_t tensor_index) const;
+  // Nothing but the optimiser's update reads tensors_[k]'s latent weights (a binarised kernel
+  // with the identity or clipped STE): its update may be split by rows (over ranks, or into
+  // blocks staged as their gradients are computed).
+  bool update_alone_reads(size_t tensor_index) const;
   // Rows [first, second) of tensor t that rank `rank` updates when t is partitioned.
   std::pair<size_t, size_t> owned_rows(const Tensor& t, int rank) const;
   void gather_partitioned();
@@ -240,7 +244,17 @@ class Model {
   std::vector<float> exact_dcontrib_;
   // Fills in s.owned and s.collect (this model's partition and factor stash; copy: keep copies
   // of the factors, for several backward passes in one step).
-  void wire_factor_sync(FactorSync& s, bool copy);
+  // whole: every kernel whose update_alone_reads(), all of its rows (one process: fused_factors_).
+  void wire_factor_sync(FactorSync& s, bool copy, bool whole = false);
+  // One process, plain step: the kernels whose gradients are computed in blocks of rows, each
+  // staged by the optimiser right after (while in cache), instead of the whole gradient being
+  // written out and read back by the update.
+  FactorSync fused_factors_;
+  bool fused_step_ = false;
+  std::vector<float> fused_grad_, fused_x_;
+  // Stages tensors_[k]'s update from its collected factors, block by block; false (and *bad_grad:
+  // whether the gradient itself was not finite) when the update would not be finite.
+  bool stage_from_factors(size_t k, const ParamSlot& ps, float clip, size_t* flips, bool* bad_grad);
   size_t tensor_index(const Tensor& t) const;  // tensors_.size() when not the model's
   void clear_factor_stash();
   // Kernels (tensors_ indices) whose factors this step collected.

@@ -11,11 +11,11 @@
 
 namespace bnn {
 
-void Model::wire_factor_sync(FactorSync& s, bool copy) {
-  s.owned = [this](const Tensor& t, size_t* lo, size_t* hi) {
+void Model::wire_factor_sync(FactorSync& s, bool copy, bool whole) {
+  s.owned = [this, whole](const Tensor& t, size_t* lo, size_t* hi) {
     const size_t k = tensor_index(t);
-    if (k >= tensors_.size() || !partitioned(k)) return false;
-    std::tie(*lo, *hi) = owned_rows(t, partition_.rank);
+    if (k >= tensors_.size() || !(whole ? update_alone_reads(k) : partitioned(k))) return false;
+    std::tie(*lo, *hi) = whole ? std::pair<size_t, size_t>(0, t.rows()) : owned_rows(t, partition_.rank);
     return true;
   };
   s.collect = [this, copy](const Tensor& t, const uint64_t* xbits, const float* xf, const float* dy, size_t n) {

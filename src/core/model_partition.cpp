@@ -16,16 +16,19 @@ void Model::set_partition(Partition p) {
   partition_ = std::move(p);
 }
 
-bool Model::partitioned(size_t k) const {
-  if (partition_.size <= 1 || k >= tensors_.size()) return false;
+bool Model::update_alone_reads(size_t k) const {
+  if (k >= tensors_.size()) return false;
   const Tensor& t = *tensors_[k];
-  // Only where nothing but the owner's update reads the latent weights: a binarised kernel
-  // (forward and backward use its signs) whose STE is the identity or the clipped one (whose mask
-  // the fused update applies, on the owner's rows).
-  if (!t.trainable || !t.binary || !quantize_ || t.rows() < static_cast<size_t>(partition_.size))
-    return false;
+  // A binarised kernel (forward and backward use its signs) whose STE is the identity or the
+  // clipped one (whose mask the fused update applies, on any rows).
+  if (!t.trainable || !t.binary || !quantize_) return false;
   Quantizer* q = layers_[tensor_layer_[k]]->kernel_quantizer();
   return q && (q->ste == BNN_STE_IDENTITY || q->ste == BNN_STE_CLIPPED);
+}
+
+bool Model::partitioned(size_t k) const {
+  return partition_.size > 1 && update_alone_reads(k) &&
+         tensors_[k]->rows() >= static_cast<size_t>(partition_.size);
 }
 
 std::pair<size_t, size_t> Model::owned_rows(const Tensor& t, int rank) const {

@@ -114,16 +114,29 @@ float Model::train_step(const float* x, const int32_t* labels, size_t batch) {
   x = prepared_input(x, batch);
   // From here on, a data-parallel step meets every collective of the step whatever this rank
   // finds (numeric_failure); the failure surfaces in apply_update, on every rank.
+  // One process without a gradient hook: the kernels that only the update reads take their
+  // gradients in blocks of rows, each staged right after it is computed (stage_from_factors).
+  fused_step_ = partition_.size <= 1 && !gradient_hook_ && !factor_sync_;
   struct Defer {
     Model& m;
     ~Defer() {
       m.defer_numeric_ = false;
       m.deferred_failure_.clear();
+      if (m.fused_step_) {
+        m.fused_step_ = false;
+        m.clear_factor_stash();  // its pointers into this step's buffers
+        for (auto& l : m.layers_) l->set_factor_sync(m.factor_sync_);
+      }
     }
   } defer{*this};
   defer_numeric_ = partition_.size > 1;
   deferred_failure_.clear();
-  if (factor_sync_) clear_factor_stash();
+  if (factor_sync_ || fused_step_) clear_factor_stash();
+  if (fused_step_) {
+    wire_factor_sync(fused_factors_, false, true);
+    fused_factors_.shares.assign(1, batch);
+    for (auto& l : layers_) l->set_factor_sync(&fused_factors_);
+  }
   const double loss = backward_pass(x, labels, batch);
   // Data parallel: the kernels whose layers handed over their factors (FactorSync).
   if (factor_sync_) gradients_from_factors();
@@ -187,12 +200,18 @@ void Model::apply_update() {
     const bool part = partitioned(k);
     if (part) std::tie(ps.row_begin, ps.row_end) = owned_rows(*t, partition_.rank);
     size_t f = 0;
-    if (!optimizer_->stage(ps, clip_bound(*t), &f)) {
-      // (A partitioned kernel's gradient is this rank's only on its own rows.)
-      const size_t r1 = std::min(ps.row_end, t->rows()), r0 = std::min(ps.row_begin, r1);
-      failure = !all_finite(t->grad.data() + r0 * t->cols(), (r1 - r0) * t->cols())
-                    ? layer_label(i, *layers_[i]) + " produced NaN or Inf gradients (" + t->name + ")"
-                    : "the update of " + t->name + " would produce NaN or Inf";
+    bool bad_grad = false;
+    const bool ok = fused_step_ && factor_stash_[k].rows > 0
+                        ? stage_from_factors(k, ps, clip_bound(*t), &f, &bad_grad)
+                        : optimizer_->stage(ps, clip_bound(*t), &f);
+    if (!ok) {
+      if (!fused_step_ || factor_stash_[k].rows == 0) {
+        // (A partitioned kernel's gradient is this rank's only on its own rows.)
+        const size_t r1 = std::min(ps.row_end, t->rows()), r0 = std::min(ps.row_begin, r1);
+        bad_grad = !all_finite(t->grad.data() + r0 * t->cols(), (r1 - r0) * t->cols());
+      }
+      failure = bad_grad ? layer_label(i, *layers_[i]) + " produced NaN or Inf gradients (" + t->name + ")"
+                         : "the update of " + t->name + " would produce NaN or Inf";
       break;
     }
     if (part)
@@ -226,6 +245,44 @@ void Model::apply_update() {
   for (size_t i = 0; group && i < layers_.size(); ++i) flips[i] += static_cast<size_t>(agree[1 + i]);
   layer_flips_ = flips;
   ++steps_;
+}
+
+bool Model::stage_from_factors(size_t k, const ParamSlot& ps, float clip, size_t* flips,
+                               bool* bad_grad) {
+  // Blocks of about 128K gradient values (512 KiB: in L2 when the update reads them). The
+  // product of a block of rows is that of the whole kernel on those rows (the float GEMM's
+  // values do not depend on M), and the update is element-wise: the same bits as one gradient
+  // and one pass, without the gradient's trip to memory and back.
+  const Tensor& t = *tensors_[k];
+  const FactorStash& st = factor_stash_[k];
+  const size_t rows = t.rows(), cols = t.cols(), n = st.rows;
+  const size_t per = std::min(rows, std::max<size_t>(1, (size_t{1} << 17) / cols));
+  fused_grad_.resize(per * cols);
+  if (st.bits) fused_x_.resize(n * per);
+  *flips = 0;
+  for (size_t r0 = 0; r0 < rows; r0 += per) {
+    const size_t r1 = std::min(rows, r0 + per);
+    const float* a = static_cast<const float*>(st.x_ref) + r0;
+    size_t lda = rows;
+    if (st.bits) {  // x's signs as the +-1 floats of the layer's own product
+      kernels::unpack_rows(static_cast<const uint64_t*>(st.x_ref), n, rows, r0, r1, fused_x_.data(), r1 - r0);
+      a = fused_x_.data();
+      lda = r1 - r0;
+    }
+    kernels::sgemm(true, false, r1 - r0, cols, n, 1.0f, a, lda, st.dy_ref, cols, 0.0f,
+                   fused_grad_.data(), cols);
+    ParamSlot block = ps;
+    block.row_begin = r0;
+    block.row_end = r1;
+    block.grad = fused_grad_.data();
+    size_t f = 0;
+    if (!optimizer_->stage(block, clip, &f)) {
+      *bad_grad = !all_finite(fused_grad_.data(), (r1 - r0) * cols);
+      return false;
+    }
+    *flips += f;
+  }
+  return true;
 }
 
 float Model::clip_bound(const Tensor& t) const {

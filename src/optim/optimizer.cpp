@@ -206,8 +206,9 @@ bool Optimizer::run(const ParamSlot& p, float clip, size_t* flips_out) {
   }
   bool finite = true;
   const size_t flips =
-      r1 > r0 ? kernels::weight_update(c, r1 - r0, t.cols(), t.value.data() + off, t.grad.data() + off,
-                                       s0, s1, sh[0].data() + off, os0, os1, signs, &finite)
+      r1 > r0 ? kernels::weight_update(c, r1 - r0, t.cols(), t.value.data() + off,
+                                       p.grad ? p.grad : t.grad.data() + off, s0, s1,
+                                       sh[0].data() + off, os0, os1, signs, &finite)
               : 0;
   *flips_out = t.binary ? flips : 0;
   return finite;
