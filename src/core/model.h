@@ -251,10 +251,22 @@ class Model {
   // written out and read back by the update.
   FactorSync fused_factors_;
   bool fused_step_ = false;
+  // A kernel gradient left to the update (one process: fused_factors_; data parallel: the plain
+  // step's gradients from factors): alpha x^T dy over n samples, computed by stage_pending.
+  struct PendingGrad {
+    size_t n = 0;                       // samples; 0: nothing pending
+    const float* x = nullptr;           // floats: kernel row r is column r - col0, ldx apart
+    const uint64_t* xbits = nullptr;    // or signs (pack_rows layout, every kernel row)
+    size_t ldx = 0, col0 = 0;
+    const float* dy = nullptr;          // n x cols
+    float alpha = 1.0f;
+  };
+  std::vector<PendingGrad> pending_grad_;  // per tensors_ index
   std::vector<float> fused_grad_, fused_x_;
-  // Stages tensors_[k]'s update from its collected factors, block by block; false (and *bad_grad:
-  // whether the gradient itself was not finite) when the update would not be finite.
-  bool stage_from_factors(size_t k, const ParamSlot& ps, float clip, size_t* flips, bool* bad_grad);
+  // Stages the update of ps's rows of tensors_[k] from its pending gradient, computed in blocks
+  // of rows, each staged right after (while in cache); false (and *bad_grad: whether the
+  // gradient itself was not finite) when the update would not be finite.
+  bool stage_pending(size_t k, const ParamSlot& ps, float clip, size_t* flips, bool* bad_grad);
   size_t tensor_index(const Tensor& t) const;  // tensors_.size() when not the model's
   void clear_factor_stash();
   // Kernels (tensors_ indices) whose factors this step collected.
@@ -263,7 +275,8 @@ class Model {
   // the kernels in `kernels`, into factor_gx_ (per kernel in turn: the global batch's x on the
   // columns of this rank's kernel rows, as floats) and factor_gdy_ (the global batch's dy).
   void exchange_factors(const std::vector<size_t>& kernels, const std::vector<size_t>& counts);
-  // The plain step: the global batch's gradients of the collected kernels on this rank's rows.
+  // The plain step: exchanges the collected kernels' factors and leaves the global batch's
+  // gradients on this rank's rows to the update (pending_grad_, stage_pending).
   void gradients_from_factors();
 };
 

@@ -97,11 +97,15 @@ void Model::gradients_from_factors() {
         at += n;
       }
     }
+    // Computed by the update, a block of rows at a time (Model::stage_pending).
     const auto [lo, hi] = owned_rows(t, partition_.rank);
-    if (hi > lo)
-      kernels::sgemm(true, false, hi - lo, n_out, global, equal ? weight(shares[0]) : 1.0f,
-                     factor_gx_.data() + gx_at, hi - lo, gdy, n_out, 0.0f, t.grad.data() + lo * n_out,
-                     n_out);
+    PendingGrad& g = pending_grad_[k];
+    g.n = hi > lo ? global : 0;
+    g.x = factor_gx_.data() + gx_at;
+    g.ldx = hi - lo;
+    g.col0 = lo;
+    g.dy = gdy;
+    g.alpha = equal ? weight(shares[0]) : 1.0f;
     gx_at += global * (hi - lo);
     gdy_at += global * n_out;
   }

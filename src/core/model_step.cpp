@@ -115,13 +115,14 @@ float Model::train_step(const float* x, const int32_t* labels, size_t batch) {
   // From here on, a data-parallel step meets every collective of the step whatever this rank
   // finds (numeric_failure); the failure surfaces in apply_update, on every rank.
   // One process without a gradient hook: the kernels that only the update reads take their
-  // gradients in blocks of rows, each staged right after it is computed (stage_from_factors).
+  // gradients in blocks of rows, each staged right after it is computed (stage_pending).
   fused_step_ = partition_.size <= 1 && !gradient_hook_ && !factor_sync_;
   struct Defer {
     Model& m;
     ~Defer() {
       m.defer_numeric_ = false;
       m.deferred_failure_.clear();
+      for (PendingGrad& g : m.pending_grad_) g = PendingGrad{};
       if (m.fused_step_) {
         m.fused_step_ = false;
         m.clear_factor_stash();  // its pointers into this step's buffers
@@ -132,6 +133,7 @@ float Model::train_step(const float* x, const int32_t* labels, size_t batch) {
   defer_numeric_ = partition_.size > 1;
   deferred_failure_.clear();
   if (factor_sync_ || fused_step_) clear_factor_stash();
+  pending_grad_.assign(tensors_.size(), PendingGrad{});
   if (fused_step_) {
     wire_factor_sync(fused_factors_, false, true);
     fused_factors_.shares.assign(1, batch);
@@ -140,6 +142,16 @@ float Model::train_step(const float* x, const int32_t* labels, size_t batch) {
   const double loss = backward_pass(x, labels, batch);
   // Data parallel: the kernels whose layers handed over their factors (FactorSync).
   if (factor_sync_) gradients_from_factors();
+  for (size_t k = 0; fused_step_ && k < tensors_.size(); ++k) {
+    const FactorStash& st = factor_stash_[k];
+    if (st.rows == 0) continue;
+    PendingGrad& g = pending_grad_[k];
+    g.n = st.rows;
+    g.x = st.bits ? nullptr : static_cast<const float*>(st.x_ref);
+    g.xbits = st.bits ? static_cast<const uint64_t*>(st.x_ref) : nullptr;
+    g.ldx = tensors_[k]->rows();
+    g.dy = st.dy_ref;
+  }
   double correct = static_cast<double>(count_correct(acts_.back().data(), labels, batch, output_size()));
   // Data-parallel training (a trainer with a communicator) reduces the gradients here, before
   // any update is staged: a failing reduction leaves the model as it was.
@@ -201,11 +213,11 @@ void Model::apply_update() {
     if (part) std::tie(ps.row_begin, ps.row_end) = owned_rows(*t, partition_.rank);
     size_t f = 0;
     bool bad_grad = false;
-    const bool ok = fused_step_ && factor_stash_[k].rows > 0
-                        ? stage_from_factors(k, ps, clip_bound(*t), &f, &bad_grad)
-                        : optimizer_->stage(ps, clip_bound(*t), &f);
+    const bool pending = k < pending_grad_.size() && pending_grad_[k].n > 0;
+    const bool ok = pending ? stage_pending(k, ps, clip_bound(*t), &f, &bad_grad)
+                            : optimizer_->stage(ps, clip_bound(*t), &f);
     if (!ok) {
-      if (!fused_step_ || factor_stash_[k].rows == 0) {
+      if (!pending) {
         // (A partitioned kernel's gradient is this rank's only on its own rows.)
         const size_t r1 = std::min(ps.row_end, t->rows()), r0 = std::min(ps.row_begin, r1);
         bad_grad = !all_finite(t->grad.data() + r0 * t->cols(), (r1 - r0) * t->cols());
@@ -247,29 +259,29 @@ void Model::apply_update() {
   ++steps_;
 }
 
-bool Model::stage_from_factors(size_t k, const ParamSlot& ps, float clip, size_t* flips,
-                               bool* bad_grad) {
+bool Model::stage_pending(size_t k, const ParamSlot& ps, float clip, size_t* flips, bool* bad_grad) {
   // Blocks of about 128K gradient values (512 KiB: in L2 when the update reads them). The
   // product of a block of rows is that of the whole kernel on those rows (the float GEMM's
   // values do not depend on M), and the update is element-wise: the same bits as one gradient
   // and one pass, without the gradient's trip to memory and back.
   const Tensor& t = *tensors_[k];
-  const FactorStash& st = factor_stash_[k];
-  const size_t rows = t.rows(), cols = t.cols(), n = st.rows;
-  const size_t per = std::min(rows, std::max<size_t>(1, (size_t{1} << 17) / cols));
+  const PendingGrad& g = pending_grad_[k];
+  const size_t rows = t.rows(), cols = t.cols();
+  const size_t hi = std::min(ps.row_end, rows), lo = std::min(ps.row_begin, hi);
+  const size_t per = std::min(hi - lo, std::max<size_t>(1, (size_t{1} << 17) / cols));
   fused_grad_.resize(per * cols);
-  if (st.bits) fused_x_.resize(n * per);
+  if (g.xbits) fused_x_.resize(g.n * per);
   *flips = 0;
-  for (size_t r0 = 0; r0 < rows; r0 += per) {
-    const size_t r1 = std::min(rows, r0 + per);
-    const float* a = static_cast<const float*>(st.x_ref) + r0;
-    size_t lda = rows;
-    if (st.bits) {  // x's signs as the +-1 floats of the layer's own product
-      kernels::unpack_rows(static_cast<const uint64_t*>(st.x_ref), n, rows, r0, r1, fused_x_.data(), r1 - r0);
+  for (size_t r0 = lo; r0 < hi; r0 += per) {
+    const size_t r1 = std::min(hi, r0 + per);
+    const float* a = g.x + (r0 - g.col0);
+    size_t lda = g.ldx;
+    if (g.xbits) {  // x's signs as the +-1 floats of the layer's own product
+      kernels::unpack_rows(g.xbits, g.n, rows, r0, r1, fused_x_.data(), r1 - r0);
       a = fused_x_.data();
       lda = r1 - r0;
     }
-    kernels::sgemm(true, false, r1 - r0, cols, n, 1.0f, a, lda, st.dy_ref, cols, 0.0f,
+    kernels::sgemm(true, false, r1 - r0, cols, g.n, g.alpha, a, lda, g.dy, cols, 0.0f,
                    fused_grad_.data(), cols);
     ParamSlot block = ps;
     block.row_begin = r0;

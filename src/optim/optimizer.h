@@ -43,7 +43,7 @@ struct ParamSlot {
   // Model::Partition); the staged buffers' other rows are left as they were.
   size_t row_begin = 0, row_end = static_cast<size_t>(-1);
   // The gradient of those rows when it is not in tensor->grad (a block computed just before the
-  // update, while it is in cache: Model::stage_from_factors); null: tensor->grad.
+  // update, while it is in cache: Model::stage_pending); null: tensor->grad.
   const float* grad = nullptr;
 };
 

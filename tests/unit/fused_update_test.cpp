@@ -1,6 +1,6 @@
 // One process, plain step: the gradient of a binarised dense kernel is computed in blocks of rows
 // and each block is staged by the optimiser right away, while it is in cache
-// (Model::stage_from_factors). The oracle is the path a gradient hook still takes (data-parallel
+// (Model::stage_pending). The oracle is the path a gradient hook still takes (data-parallel
 // training): the whole gradient written out, then one update pass. Same bits, same failures.
 #include <gtest/gtest.h>
 
