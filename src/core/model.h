@@ -255,14 +255,13 @@ class Model {
   // step's gradients from factors): alpha x^T dy over n samples, computed by stage_pending.
   struct PendingGrad {
     size_t n = 0;                       // samples; 0: nothing pending
-    const float* x = nullptr;           // floats: kernel row r is column r - col0, ldx apart
-    const uint64_t* xbits = nullptr;    // or signs (pack_rows layout, every kernel row)
+    const float* x = nullptr;           // kernel row r is column r - col0, rows ldx apart
     size_t ldx = 0, col0 = 0;
     const float* dy = nullptr;          // n x cols
     float alpha = 1.0f;
   };
   std::vector<PendingGrad> pending_grad_;  // per tensors_ index
-  std::vector<float> fused_grad_, fused_x_;
+  std::vector<float> fused_grad_, fused_dy_;  // a block's gradient; dy packed (both grow only)
   // Stages the update of ps's rows of tensors_[k] from its pending gradient, computed in blocks
   // of rows, each staged right after (while in cache); false (and *bad_grad: whether the
   // gradient itself was not finite) when the update would not be finite.

@@ -137,6 +137,7 @@ float Model::train_step(const float* x, const int32_t* labels, size_t batch) {
   if (fused_step_) {
     wire_factor_sync(fused_factors_, false, true);
     fused_factors_.shares.assign(1, batch);
+    fused_factors_.float_x = true;
     for (auto& l : layers_) l->set_factor_sync(&fused_factors_);
   }
   const double loss = backward_pass(x, labels, batch);
@@ -147,8 +148,8 @@ float Model::train_step(const float* x, const int32_t* labels, size_t batch) {
     if (st.rows == 0) continue;
     PendingGrad& g = pending_grad_[k];
     g.n = st.rows;
-    g.x = st.bits ? nullptr : static_cast<const float*>(st.x_ref);
-    g.xbits = st.bits ? static_cast<const uint64_t*>(st.x_ref) : nullptr;
+    if (st.bits) fail(BNN_STATUS_INTERNAL, "the factors of " + tensors_[k]->name + " came as bits");
+    g.x = static_cast<const float*>(st.x_ref);
     g.ldx = tensors_[k]->rows();
     g.dy = st.dy_ref;
   }
@@ -269,20 +270,17 @@ bool Model::stage_pending(size_t k, const ParamSlot& ps, float clip, size_t* fli
   const size_t rows = t.rows(), cols = t.cols();
   const size_t hi = std::min(ps.row_end, rows), lo = std::min(ps.row_begin, hi);
   const size_t per = std::min(hi - lo, std::max<size_t>(1, (size_t{1} << 17) / cols));
-  fused_grad_.resize(per * cols);
-  if (g.xbits) fused_x_.resize(g.n * per);
+  // Grown only: resizing up after a smaller kernel would zero the new part every step.
+  if (fused_grad_.size() < per * cols) fused_grad_.resize(per * cols);
+  // dy, the GEMM's right operand for every block, packed once.
+  const size_t packed = kernels::sgemm_packed_b_floats(g.n, cols);
+  if (fused_dy_.size() < packed) fused_dy_.resize(packed);
+  kernels::sgemm_pack_b(false, g.n, cols, g.dy, cols, fused_dy_.data());
   *flips = 0;
   for (size_t r0 = lo; r0 < hi; r0 += per) {
     const size_t r1 = std::min(hi, r0 + per);
-    const float* a = g.x + (r0 - g.col0);
-    size_t lda = g.ldx;
-    if (g.xbits) {  // x's signs as the +-1 floats of the layer's own product
-      kernels::unpack_rows(g.xbits, g.n, rows, r0, r1, fused_x_.data(), r1 - r0);
-      a = fused_x_.data();
-      lda = r1 - r0;
-    }
-    kernels::sgemm(true, false, r1 - r0, cols, g.n, g.alpha, a, lda, g.dy, cols, 0.0f,
-                   fused_grad_.data(), cols);
+    kernels::sgemm_packed_b(true, r1 - r0, cols, g.n, g.alpha, g.x + (r0 - g.col0), g.ldx,
+                            fused_dy_.data(), 0.0f, fused_grad_.data(), cols);
     ParamSlot block = ps;
     block.row_begin = r0;
     block.row_end = r1;

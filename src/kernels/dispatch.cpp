@@ -26,7 +26,8 @@ const BgemmVariant kBgemmVariants[] = {
 };
 const SgemmVariant kSgemmVariants[] = {
 #define BNN_SGEMM_VARIANT(ns, isa, features) \
-  {#ns, Isa::isa, (features), &ns::sgemm, &ns::sgemm_signs, &ns::transpose},
+  {#ns, Isa::isa, (features), &ns::sgemm, &ns::sgemm_signs, &ns::transpose,         \
+   &ns::sgemm_packed_b_floats, &ns::sgemm_pack_b, &ns::sgemm_packed_b},
 #include "kernels/sgemm/registry.inc"
 #undef BNN_SGEMM_VARIANT
 };
@@ -273,6 +274,28 @@ void sgemm(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, float alpha
           beta, C + m0 * ldc, ldc);
     });
   }
+}
+
+size_t sgemm_packed_b_floats(size_t K, size_t N) {
+  return active_sgemm().sgemm_packed_b_floats(K, N);
+}
+
+void sgemm_pack_b(bool trans_b, size_t K, size_t N, const float* B, size_t ldb, float* packed) {
+  active_sgemm().sgemm_pack_b(trans_b, K, N, B, ldb, packed);
+}
+
+void sgemm_packed_b(bool trans_a, size_t M, size_t N, size_t K, float alpha, const float* A,
+                    size_t lda, const float* packed, float beta, float* C, size_t ldc) {
+  // Split on M only: every part reads all of the packed op(B).
+  const SgemmPackedBFn f = active_sgemm().sgemm_packed_b;
+  const size_t parts = parts_for(static_cast<double>(M) * N * (K + 1), M, 16);
+  if (parts <= 1) return f(trans_a, M, N, K, alpha, A, lda, packed, beta, C, ldc);
+  parallel_for(parts, [&](size_t i) {
+    const size_t m0 = split_at(M, parts, i, 16), m1 = split_at(M, parts, i + 1, 16);
+    if (m0 < m1)
+      f(trans_a, m1 - m0, N, K, alpha, trans_a ? A + m0 : A + m0 * lda, lda, packed, beta,
+        C + m0 * ldc, ldc);
+  });
 }
 
 void transpose(const float* in, size_t rows, size_t cols, float* out) {

@@ -14,6 +14,16 @@ namespace bnn::kernels {
 void sgemm(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, float alpha, const float* A,
            size_t lda, const float* B, size_t ldb, float beta, float* C, size_t ldc);
 
+// op(B) packed once for several products with it (a kernel's gradient computed in blocks of its
+// rows: the same dy for every block). sgemm_pack_b writes op(B) (K x N, as in sgemm) into
+// sgemm_packed_b_floats(K, N) floats in the layout of the variant in use; sgemm_packed_b then
+// gives exactly what sgemm(trans_a, trans_b, ...) gives with that B (same variant: do not change
+// the ISA in between).
+size_t sgemm_packed_b_floats(size_t K, size_t N);
+void sgemm_pack_b(bool trans_b, size_t K, size_t N, const float* B, size_t ldb, float* packed);
+void sgemm_packed_b(bool trans_a, size_t M, size_t N, size_t K, float alpha, const float* A,
+                    size_t lda, const float* packed, float beta, float* C, size_t ldc);
+
 // Bit-packing of signs: bit j of a row is 1 when value j < 0 (sign(0) = +1 -> bit 0).
 // A row of K values takes packed_words(K) 64-bit words; padding bits are 0.
 inline size_t packed_words(size_t k) { return (k + 63) / 64; }

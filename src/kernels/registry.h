@@ -27,6 +27,14 @@ using SgemmSignsFn = void (*)(bool trans_a, bool trans_b, size_t M, size_t N, si
 // transpose (out[c * rows + r] = in[r * cols + c]). Exact.
 using TransposeFn = void (*)(const float* in, size_t rows, size_t cols, size_t c0, size_t c1,
                              float* out);
+// op(B) packed once for several products (kernels.h sgemm_pack_b): its size in floats, the
+// packing, and C = alpha op(A) op(B) + beta C from it.
+using SgemmPackedBFloatsFn = size_t (*)(size_t K, size_t N);
+using SgemmPackBFn = void (*)(bool trans_b, size_t K, size_t N, const float* B, size_t ldb,
+                              float* packed);
+using SgemmPackedBFn = void (*)(bool trans_a, size_t M, size_t N, size_t K, float alpha,
+                                const float* A, size_t lda, const float* packed, float beta,
+                                float* C, size_t ldc);
 // The element-wise update of values [begin, end) (see weight_update); returns the sign flips.
 using UpdateFn = size_t (*)(const UpdateParams& p, const float* w, const float* g,
                             const float* s0, const float* s1, float* out_w, float* out_s0,
@@ -53,6 +61,9 @@ struct SgemmVariant {
   SgemmFn sgemm;
   SgemmSignsFn sgemm_signs;
   TransposeFn transpose;
+  SgemmPackedBFloatsFn sgemm_packed_b_floats;
+  SgemmPackBFn sgemm_pack_b;
+  SgemmPackedBFn sgemm_packed_b;
 };
 
 struct UpdateVariant {
@@ -100,6 +111,11 @@ const LutVariant& active_lut();
                    const float* A, size_t lda, const uint64_t* B, size_t ldb_words,            \
                    float beta, float* C, size_t ldc);                                          \
   void transpose(const float* in, size_t rows, size_t cols, size_t c0, size_t c1, float* out); \
+  size_t sgemm_packed_b_floats(size_t K, size_t N);                                            \
+  void sgemm_pack_b(bool trans_b, size_t K, size_t N, const float* B, size_t ldb,              \
+                    float* packed);                                                            \
+  void sgemm_packed_b(bool trans_a, size_t M, size_t N, size_t K, float alpha, const float* A, \
+                      size_t lda, const float* packed, float beta, float* C, size_t ldc);      \
   }
 #include "kernels/sgemm/registry.inc"
 #undef BNN_SGEMM_VARIANT

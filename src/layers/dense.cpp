@@ -136,7 +136,7 @@ class Dense : public Layer {
     if (!fs || !fs->owned(*kernel_, &lo, &hi)) return false;
     size_t global = 0;
     for (size_t n : fs->shares) global += n;
-    const bool bits = quantize_ && iq_.present;  // xbits_ holds x's signs (forward)
+    const bool bits = quantize_ && iq_.present && !fs->float_x;  // xbits_: x's signs (forward)
     const size_t xrow = bits ? kernels::packed_words(n_in_) * sizeof(uint64_t) : n_in_ * sizeof(float);
     if (global * (xrow + n_out_ * sizeof(float)) >= n_in_ * n_out_ * sizeof(float)) return false;
     fs->collect(*kernel_, bits ? xbits_.data() : nullptr, bits ? nullptr : xin, dy, batch);

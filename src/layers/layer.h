@@ -35,10 +35,13 @@ struct BatchSync {
 // contribution (the exact step).
 struct FactorSync {
   std::vector<size_t> shares;  // samples of the global batch on each rank, in rank order
+  // x as floats even when binarised (one process: nothing is exchanged, and the layer keeps x's
+  // signs as +-1 floats anyway, which the gradient's GEMM reads without unpacking bits).
+  bool float_x = false;
   // Rows [*lo, *hi) of t that this rank updates; false when t is not partitioned in this step.
   std::function<bool(const Tensor& t, size_t* lo, size_t* hi)> owned;
-  // Takes a backward pass's factors of kernel t: x as sign bits (pack_rows layout) or as floats,
-  // and dy, `batch` rows each.
+  // Takes a backward pass's factors of kernel t: x as sign bits (pack_rows layout) or as floats
+  // (the +-1 floats when binarised), and dy, `batch` rows each.
   std::function<void(const Tensor& t, const uint64_t* xbits, const float* x, const float* dy,
                      size_t batch)>
       collect;

@@ -94,7 +94,52 @@ TEST_P(SgemmVariants, TransposeMovesEveryValueOfItsColumns) {
   }
 }
 
+// op(B) packed once (kernels.h sgemm_pack_b): every variant's product from the packed operand is
+// its own sgemm's, bit for bit, at every case above (several KC slices and NC blocks among them),
+// and writes nothing past N.
+TEST_P(SgemmVariants, PackedOperandGivesItsSgemmBitForBit) {
+  const SgemmVariant& v = *GetParam();
+  for (const Case& c : kCases) {
+    for (int t = 0; t < 4; ++t) {
+      const bool ta = t & 1, tb = t & 2;
+      const size_t lda = (ta ? c.M : c.K) + 1, ldb = (tb ? c.K : c.N) + 2, ldc = c.N + 3;
+      const auto A = bnn_test::random_floats((ta ? c.K : c.M) * lda, c.M * 7 + t, false);
+      const auto B = bnn_test::random_floats((tb ? c.N : c.K) * ldb, c.N * 11 + t, false);
+      const auto C0 = bnn_test::random_floats(c.M * ldc, c.K * 3 + t, false);
+      std::vector<float> want = C0, got = C0;
+      v.sgemm(ta, tb, c.M, c.N, c.K, c.alpha, A.data(), lda, B.data(), ldb, c.beta, want.data(), ldc);
+      std::vector<float> packed(v.sgemm_packed_b_floats(c.K, c.N), std::nanf(""));
+      v.sgemm_pack_b(tb, c.K, c.N, B.data(), ldb, packed.data());
+      v.sgemm_packed_b(ta, c.M, c.N, c.K, c.alpha, A.data(), lda, packed.data(), c.beta, got.data(), ldc);
+      ASSERT_EQ(std::memcmp(want.data(), got.data(), want.size() * sizeof(float)), 0)
+          << v.name << " M=" << c.M << " N=" << c.N << " K=" << c.K << " ta=" << ta << " tb=" << tb;
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(All, SgemmVariants, ::testing::ValuesIn(variants()),
                          [](const auto& info) { return std::string(info.param->name); });
+
+}  // namespace
+
+namespace {
+
+// The threaded entry points: sgemm_packed_b (split on M) gives sgemm's bits with 1 and 2 threads,
+// at the shape of a kernel gradient's block of rows (alpha x^T dy).
+TEST(SgemmPackedB, ThreadedEntryGivesSgemmBitForBit) {
+  const size_t M = 256, N = 1030, K = 100;
+  const auto A = bnn_test::random_floats(K * M, 21, false);
+  const auto B = bnn_test::random_floats(K * N, 22, false);
+  for (int threads : {1, 2}) {
+    bnn::kernels::set_num_threads(threads);
+    std::vector<float> want(M * N), got(M * N, std::nanf(""));
+    bnn::kernels::sgemm(true, false, M, N, K, 0.5f, A.data(), M, B.data(), N, 0.0f, want.data(), N);
+    std::vector<float> packed(bnn::kernels::sgemm_packed_b_floats(K, N));
+    bnn::kernels::sgemm_pack_b(false, K, N, B.data(), N, packed.data());
+    bnn::kernels::sgemm_packed_b(true, M, N, K, 0.5f, A.data(), M, packed.data(), 0.0f, got.data(), N);
+    EXPECT_EQ(std::memcmp(want.data(), got.data(), want.size() * sizeof(float)), 0) << threads << " threads";
+  }
+  bnn::kernels::set_num_threads(1);
+}
 
 }  // namespace

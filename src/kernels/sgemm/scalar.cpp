@@ -65,6 +65,19 @@ void sgemm_signs(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, float
   sgemm(trans_a, trans_b, M, N, K, alpha, A, lda, b.data(), cols, beta, C, ldc);
 }
 
+// op(B) packed once: here simply op(B), K x N row-major, which sgemm then reads as is.
+size_t sgemm_packed_b_floats(size_t K, size_t N) { return K * N; }
+
+void sgemm_pack_b(bool trans_b, size_t K, size_t N, const float* B, size_t ldb, float* packed) {
+  for (size_t k = 0; k < K; ++k)
+    for (size_t n = 0; n < N; ++n) packed[k * N + n] = trans_b ? B[n * ldb + k] : B[k * ldb + n];
+}
+
+void sgemm_packed_b(bool trans_a, size_t M, size_t N, size_t K, float alpha, const float* A,
+                    size_t lda, const float* packed, float beta, float* C, size_t ldc) {
+  sgemm(trans_a, false, M, N, K, alpha, A, lda, packed, N, beta, C, ldc);
+}
+
 // The oracle: one value at a time.
 void transpose(const float* in, size_t rows, size_t cols, size_t c0, size_t c1, float* out) {
   for (size_t c = c0; c < c1; ++c)

@@ -194,7 +194,8 @@ void pack_b_signs(bool trans_b, const uint64_t* B, size_t ldw, size_t pc, size_t
   }
 }
 
-// pack_bp(pc, kc, jc, nc, out) packs op(B)'s panels (floats or signs).
+// pack_bp(pc, kc, jc, nc, out) packs op(B)'s panels (floats or signs) into out, or finds them
+// packed already, and returns where they are.
 template <class PackB>
 void sgemm_driver(bool trans_a, size_t M, size_t N, size_t K, float alpha, const float* A,
                   size_t lda, const PackB& pack_bp, float beta, float* C, size_t ldc) {
@@ -214,14 +215,14 @@ void sgemm_driver(bool trans_a, size_t M, size_t N, size_t K, float alpha, const
     const size_t nc = min_of(kNC, N - jc);
     for (size_t pc = 0; pc < K; pc += kKC) {
       const size_t kc = min_of(kKC, K - pc);
-      pack_bp(pc, kc, jc, nc, bp);
+      const float* bpp = pack_bp(pc, kc, jc, nc, bp);
       for (size_t ic = 0; ic < M; ic += kMC) {
         const size_t mc = min_of(kMC, M - ic);
         pack_a(trans_a, A, lda, ic, mc, pc, kc, alpha, ap);
         for (size_t jr = 0; jr < nc; jr += kNR) {
           const size_t nr = min_of(kNR, nc - jr);
           for (size_t ir = 0; ir < mc; ir += kMR) {
-            micro_rows<kMR>(min_of(kMR, mc - ir), kc, ap + ir * kc, bp + jr * kc,
+            micro_rows<kMR>(min_of(kMR, mc - ir), kc, ap + ir * kc, bpp + jr * kc,
                             C + (ic + ir) * ldc + jc + jr, ldc, nr, pc == 0, beta);
           }
         }
@@ -237,6 +238,7 @@ void sgemm(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, float alpha
   sgemm_driver(trans_a, M, N, K, alpha, A, lda,
                [&](size_t pc, size_t kc, size_t jc, size_t nc, float* out) {
                  pack_b(trans_b, B, ldb, pc, kc, jc, nc, out);
+                 return static_cast<const float*>(out);
                },
                beta, C, ldc);
 }
@@ -247,6 +249,34 @@ void sgemm_signs(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, float
   sgemm_driver(trans_a, M, N, K, alpha, A, lda,
                [&](size_t pc, size_t kc, size_t jc, size_t nc, float* out) {
                  pack_b_signs(trans_b, B, ldb_words, pc, kc, jc, nc, out);
+                 return static_cast<const float*>(out);
+               },
+               beta, C, ldc);
+}
+
+// op(B) packed once, every (NC-wide, KC-deep) block as the driver packs it, one after another:
+// the block at column jc and depth pc starts at jc * K + pc * (its width rounded up to kNR).
+namespace packed_b {
+inline size_t round_nr(size_t n) { return (n + kNR - 1) / kNR * kNR; }
+inline size_t at(size_t K, size_t N, size_t pc, size_t jc) {
+  return jc * K + pc * round_nr(min_of(kNC, N - jc));
+}
+}  // namespace packed_b
+
+size_t sgemm_packed_b_floats(size_t K, size_t N) { return K * packed_b::round_nr(N); }
+
+void sgemm_pack_b(bool trans_b, size_t K, size_t N, const float* B, size_t ldb, float* packed) {
+  for (size_t jc = 0; jc < N; jc += kNC)
+    for (size_t pc = 0; pc < K; pc += kKC)
+      pack_b(trans_b, B, ldb, pc, min_of(kKC, K - pc), jc, min_of(kNC, N - jc),
+             packed + packed_b::at(K, N, pc, jc));
+}
+
+void sgemm_packed_b(bool trans_a, size_t M, size_t N, size_t K, float alpha, const float* A,
+                    size_t lda, const float* packed, float beta, float* C, size_t ldc) {
+  sgemm_driver(trans_a, M, N, K, alpha, A, lda,
+               [&](size_t pc, size_t, size_t jc, size_t, float*) {
+                 return packed + packed_b::at(K, N, pc, jc);
                },
                beta, C, ldc);
 }
