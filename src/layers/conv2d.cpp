@@ -134,8 +134,14 @@ class Conv2d : public Layer {
     const float* w = kernel_->value.data();
     // sign(W)^T row-major (the forward made the signs current).
     const uint64_t* wt = qk ? wsigns_.col_signs(*kernel_) : nullptr;
+    // Lookup tables (kernels.h sign_float_gemm) for the products with a sign operand: dW from
+    // the signs of x, dx through sign(W). With whole words of channels, dW's signs come straight
+    // from the packed pixels (no float im2col).
+    const bool lut_w = qin && f_ >= kLutMin && k_ >= kLutMin;
+    const bool lut_x = qk && f_ >= kLutMin && k_ >= kLutMin;
+    const bool from_pixels = lut_w && g_.c % 64 == 0;
     const float* xin = x;
-    if (qin) {  // the packed forward path does not keep sign(x)
+    if (qin && !from_pixels) {  // the packed forward path does not keep sign(x)
       xq_.resize(batch * n_in);
       sign_forward(x, xq_.data(), xq_.size());
       xin = xq_.data();
@@ -146,13 +152,36 @@ class Conv2d : public Layer {
     for (size_t b0 = 0; b0 < batch; b0 += chunk) {
       const size_t nb = std::min(chunk, batch - b0);
       const float* dyc = dy + b0 * P * f_;
-      for (size_t s = 0; s < nb; ++s) im2col(xin + (b0 + s) * n_in, g_, pad_, &col_[s * P * k_]);
+      if (from_pixels) {
+        const size_t words = kernels::packed_words(k_);
+        xbits_.resize(std::max(xbits_.size(), nb * P * words));
+        pix_.resize(g_.h * g_.w * (g_.c / 64));
+        for (size_t s = 0; s < nb; ++s) {
+          kernels::pack_rows(x + (b0 + s) * n_in, g_.h * g_.w, g_.c, g_.c, pix_.data());
+          im2col_bits(pix_.data(), &xbits_[s * P * words]);
+        }
+      } else {
+        for (size_t s = 0; s < nb; ++s) im2col(xin + (b0 + s) * n_in, g_, pad_, &col_[s * P * k_]);
+      }
       // dL/dW_used (K x F) += col^T dy
-      kernels::sgemm(true, false, k_, f_, nb * P, 1.0f, col_.data(), k_, dyc, f_,
-                     b0 == 0 ? 0.0f : 1.0f, gw, f_);
+      if (lut_w)
+        signs_gradient(nb, dyc, gw, b0 == 0, !from_pixels);
+      else
+        kernels::sgemm(true, false, k_, f_, nb * P, 1.0f, col_.data(), k_, dyc, f_,
+                       b0 == 0 ? 0.0f : 1.0f, gw, f_);
       if (dx) {
         // dL/dcol = dy W^T, then scattered back onto the image.
-        if (qk)
+        if (lut_x) {
+          // dcol^T = sign(W) dy^T by lookup tables (kernels.h sign_float_gemm, as dense):
+          // sign(W)'s rows are the row-major signs the fused update keeps; col_ is free (the
+          // kernel gradient has read it, or did not need it) and holds dcol^T.
+          const size_t rows = nb * P;
+          dyt_.resize(rows * f_);
+          kernels::transpose(dyc, rows, f_, dyt_.data());
+          kernels::sign_float_gemm(k_, rows, f_, BinaryKernel::row_signs(*kernel_, fused_update_),
+                                   kernels::packed_words(f_), dyt_.data(), rows, col_.data(), rows);
+          kernels::transpose(col_.data(), k_, rows, dcol_.data());
+        } else if (qk)
           kernels::sgemm_signs(false, false, nb * P, k_, f_, 1.0f, dyc, f_, wt,
                                kernels::packed_words(k_), 0.0f, dcol_.data(), k_);
         else
@@ -177,6 +206,47 @@ class Conv2d : public Layer {
   size_t chunk_samples(size_t batch) const {
     const size_t per = std::max<size_t>(1, g_.positions() * k_);
     return std::max<size_t>(1, std::min(batch, kColBudget / per));
+  }
+
+  // col^T dy for nb samples whose im2col rows are signs, by lookup tables (kernels.h
+  // sign_float_gemm): col^T's rows as bits are the window values' signs over the chunk's
+  // positions. The rows as bits are in xbits_ (im2col_bits), or (pack) packed here from the
+  // float im2col rows in col_. Into gw (first: overwrite, else add). A padded tap of pad_value 0
+  // is a bit 0 (+1): its dy is subtracted again (the same for every channel of the tap).
+  void signs_gradient(size_t nb, const float* dyc, float* gw, bool first, bool pack) {
+    const size_t P = g_.positions(), rows = nb * P, words = kernels::packed_words(rows);
+    colt_bits_.resize(k_ * words);
+    if (pack) {
+      xbits_.resize(std::max(xbits_.size(), rows * kernels::packed_words(k_)));
+      kernels::pack_rows(col_.data(), rows, k_, k_, xbits_.data());
+    }
+    kernels::transpose_signs(xbits_.data(), rows, k_, colt_bits_.data());
+    float* out = gw;
+    if (!first) {
+      gtmp_.resize(k_ * f_);
+      out = gtmp_.data();
+    }
+    kernels::sign_float_gemm(k_, f_, rows, colt_bits_.data(), words, dyc, f_, out, f_);
+    if (pad_ == 0.0f && !border_.empty()) {
+      const size_t taps = g_.kh * g_.kw;
+      tap_sum_.assign(taps * f_, 0.0f);  // per tap: the dy of the positions where it is padded
+      for (const Border& b : border_)
+        for (size_t s = 0; s < nb; ++s) {
+          const float* d = dyc + (s * P + b.pos) * f_;
+          for (size_t i = b.tap_begin; i < b.tap_end; ++i) {
+            float* ts = &tap_sum_[border_taps_[i] * f_];
+            for (size_t o = 0; o < f_; ++o) ts[o] += d[o];
+          }
+        }
+      for (size_t t = 0; t < taps; ++t)
+        for (size_t c = 0; c < g_.c; ++c) {
+          float* g = out + (t * g_.c + c) * f_;
+          const float* ts = &tap_sum_[t * f_];
+          for (size_t o = 0; o < f_; ++o) g[o] -= ts[o];
+        }
+    }
+    if (!first)
+      for (size_t i = 0; i < k_ * f_; ++i) gw[i] += gtmp_[i];
   }
 
   // Output positions whose window reaches into the padding, with their padded taps
@@ -287,8 +357,12 @@ class Conv2d : public Layer {
   std::vector<Border> border_;
   std::vector<size_t> border_taps_;
   BinaryKernel wsigns_;
-  std::vector<float> xq_, col_, dcol_, tap_sum_, corr_;
-  std::vector<uint64_t> xbits_, pix_;
+  std::vector<float> xq_, col_, dcol_, dyt_, tap_sum_, corr_;
+  // Lookup tables for products with sign(W) from this many filters and window values (a table
+  // per 8 filters serves every window value).
+  static constexpr size_t kLutMin = 128;
+  std::vector<uint64_t> xbits_, pix_, colt_bits_;
+  std::vector<float> gtmp_;
 };
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/rng.h"
+#include "kernels/kernels.h"
 #include "layers/layers.h"
 
 namespace {
@@ -142,6 +143,55 @@ TEST(ConvGradQuantized, SteMatchesFloatConvOfSigns) {
   lf->backward(xs.data(), yf.data(), r.data(), dxf.data(), 2);
   EXPECT_EQ(dxq, dxf);
   EXPECT_EQ(kq->grad, kf->grad);
+}
+
+// From 128 filters and 128 window values the binarised conv's backward products run by lookup
+// tables (sign_float_gemm): dx through sign(W), and dW from the signs of x with padded taps of
+// pad_value 0 taken out again. Against the float conv on sign(x) and sign(w) (sgemm), within a
+// few roundings of the sums (their order differs), for every pad_value, strides 1 and 2, input
+// channels in whole words (dW's signs from the packed pixels) or not, and a
+// batch that spans two chunks of the im2col buffer (32 x 32 x 128, 4 samples); the same bits
+// with 1 and 2 threads.
+TEST(ConvGradQuantized, LookupTableBackwardMatchesFloatConvOfSigns) {
+  struct Case { size_t h, w, c, stride, batch; int pad; };
+  bnn::kernels::set_num_threads(1);
+  for (const Case& k : {Case{6, 5, 16, 1, 3, 0}, Case{6, 5, 16, 1, 3, 1}, Case{7, 6, 16, 2, 2, -1},
+                        Case{7, 6, 16, 2, 2, 0}, Case{5, 4, 64, 2, 2, 1}, Case{5, 4, 64, 1, 2, -1},
+                        Case{32, 32, 128, 1, 4, 0}}) {
+    const std::string common = R"("filters":128,"kernel_size":[3,3],"padding":"same","use_bias":false,"strides":[)" +
+                               std::to_string(k.stride) + "," + std::to_string(k.stride) +
+                               R"(],"pad_value":)" + std::to_string(k.pad);
+    auto lq = build(R"({"type":"conv2d",)" + common + R"(,"input_quantizer":{"type":"sign","ste":"identity"},
+        "kernel_quantizer":{"type":"sign","ste":"identity"}})", {k.h, k.w, k.c});
+    auto lf = build(R"({"type":"conv2d",)" + common + "}", {k.h, k.w, k.c});
+    const std::vector<float> x = random_vec(k.batch * k.h * k.w * k.c, 5);
+    std::vector<float> xs(x.size());
+    for (size_t i = 0; i < x.size(); ++i) xs[i] = x[i] < 0 ? -1.0f : 1.0f;
+    bnn::Tensor* kq = lq->tensors()[0];
+    bnn::Tensor* kf = lf->tensors()[0];
+    for (size_t i = 0; i < kq->numel(); ++i) kf->value[i] = kq->value[i] < 0 ? -1.0f : 1.0f;
+    const size_t ny = k.batch * lq->output_shape().numel();
+    std::vector<float> yq(ny), yf(ny), dxq(x.size()), dxf(x.size());
+    const std::vector<float> r = random_vec(ny, 9);
+    lq->forward(x.data(), yq.data(), k.batch, true);
+    lf->forward(xs.data(), yf.data(), k.batch, true);
+    ASSERT_EQ(yq, yf);
+    lq->backward(x.data(), yq.data(), r.data(), dxq.data(), k.batch);
+    lf->backward(xs.data(), yf.data(), r.data(), dxf.data(), k.batch);
+    // The same bits with 2 threads (the tables' sums have a fixed order).
+    bnn::kernels::set_num_threads(2);
+    std::vector<float> dx2(x.size());
+    const std::vector<float> g1 = kq->grad;
+    lq->backward(x.data(), yq.data(), r.data(), dx2.data(), k.batch);
+    bnn::kernels::set_num_threads(1);
+    ASSERT_EQ(dx2, dxq);
+    ASSERT_EQ(kq->grad, g1);
+    // Sums of up to 1,152 (dx) and 4,096 (dW) terms of magnitude <= 1.
+    for (size_t i = 0; i < dxf.size(); ++i)
+      ASSERT_NEAR(dxq[i], dxf[i], 1e-4) << k.h << "x" << k.w << "x" << k.c << " pad " << k.pad << " dx " << i;
+    for (size_t i = 0; i < kf->grad.size(); ++i)
+      ASSERT_NEAR(kq->grad[i], kf->grad[i], 2e-4) << k.h << "x" << k.w << "x" << k.c << " pad " << k.pad << " dW " << i;
+  }
 }
 
 TEST(ConvGradQuantized, ClippedSteCancelsOutsideClip) {
