@@ -130,6 +130,8 @@ class Dense : public Layer {
   // binarised) and dy to the model, which exchanges them between the ranks and computes the
   // global batch's x^T dy on the kernel rows this rank updates. False (every rank alike) when the
   // kernel is not partitioned or the exchange would carry more bytes than reducing the gradient.
+  // In one process (FactorSync::float_x) the model computes this step's whole gradient from them
+  // in blocks of rows that the update stages right away (Model::stage_pending).
   bool hand_over_factors(const float* xin, const float* dy, size_t batch) {
     const FactorSync* fs = factor_sync_;
     size_t lo = 0, hi = 0;
@@ -138,7 +140,9 @@ class Dense : public Layer {
     for (size_t n : fs->shares) global += n;
     const bool bits = quantize_ && iq_.present && !fs->float_x;  // xbits_: x's signs (forward)
     const size_t xrow = bits ? kernels::packed_words(n_in_) * sizeof(uint64_t) : n_in_ * sizeof(float);
-    if (global * (xrow + n_out_ * sizeof(float)) >= n_in_ * n_out_ * sizeof(float)) return false;
+    // (One process, float_x: nothing is exchanged, whatever the batch.)
+    if (!fs->float_x && global * (xrow + n_out_ * sizeof(float)) >= n_in_ * n_out_ * sizeof(float))
+      return false;
     fs->collect(*kernel_, bits ? xbits_.data() : nullptr, bits ? nullptr : xin, dy, batch);
     return true;
   }
