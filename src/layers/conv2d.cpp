@@ -132,13 +132,13 @@ class Conv2d : public Layer {
     const bool qin = quantize_ && iq_.present, qk = quantize_ && kq_.present;
     const size_t P = g_.positions(), n_in = in_.numel(), chunk = chunk_samples(batch);
     const float* w = kernel_->value.data();
-    // sign(W)^T row-major (the forward made the signs current).
-    const uint64_t* wt = qk ? wsigns_.col_signs(*kernel_) : nullptr;
     // Lookup tables (kernels.h sign_float_gemm) for the products with a sign operand: dW from
     // the signs of x, dx through sign(W). With whole words of channels, dW's signs come straight
     // from the packed pixels (no float im2col).
     const bool lut_w = qin && f_ >= kLutMin && k_ >= kLutMin;
     const bool lut_x = qk && f_ >= kLutMin && k_ >= kLutMin;
+    // sign(W)^T row-major for the GEMM (the forward made the signs current).
+    const uint64_t* wt = qk && !lut_x ? wsigns_.col_signs(*kernel_) : nullptr;
     const bool from_pixels = lut_w && g_.c % 64 == 0;
     const float* xin = x;
     if (qin && !from_pixels) {  // the packed forward path does not keep sign(x)
