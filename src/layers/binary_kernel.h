@@ -33,6 +33,16 @@ class BinaryKernel {
     }
     return col_.data();
   }
+  // dx = dy sign(W)^T by lookup tables (kernels.h sign_float_gemm), for rows x cols(W) dy and
+  // rows x rows(W) dx: dx^T = sign(W) dy^T, whose sign operand is W's row-major signs
+  // (row_signs). dyt (rows x cols(W)) and dxt (rows x rows(W)) are scratch.
+  static void dy_signs_t(const Tensor& k, const uint64_t* row_signs, const float* dy, size_t rows,
+                         float* dyt, float* dxt, float* dx) {
+    kernels::transpose(dy, rows, k.cols(), dyt);
+    kernels::sign_float_gemm(k.rows(), rows, k.cols(), row_signs, kernels::packed_words(k.cols()),
+                             dyt, rows, dxt, rows);
+    kernels::transpose(dxt, k.rows(), rows, dx);
+  }
   // The kernel STE on k.grad (the gradient with respect to sign(W)): identity does nothing, the
   // clipped mask is left to the fused update when `fused`, anything else is applied here.
   static void ste_backward(const Quantizer& q, Tensor& k, bool fused) {

@@ -153,13 +153,8 @@ class Conv2d : public Layer {
       const size_t nb = std::min(chunk, batch - b0);
       const float* dyc = dy + b0 * P * f_;
       if (from_pixels) {
-        const size_t words = kernels::packed_words(k_);
-        xbits_.resize(std::max(xbits_.size(), nb * P * words));
-        pix_.resize(g_.h * g_.w * (g_.c / 64));
-        for (size_t s = 0; s < nb; ++s) {
-          kernels::pack_rows(x + (b0 + s) * n_in, g_.h * g_.w, g_.c, g_.c, pix_.data());
-          im2col_bits(pix_.data(), &xbits_[s * P * words]);
-        }
+        xbits_.resize(std::max(xbits_.size(), nb * P * kernels::packed_words(k_)));
+        window_bits(x + b0 * n_in, nb);
       } else {
         for (size_t s = 0; s < nb; ++s) im2col(xin + (b0 + s) * n_in, g_, pad_, &col_[s * P * k_]);
       }
@@ -175,12 +170,9 @@ class Conv2d : public Layer {
           // dcol^T = sign(W) dy^T by lookup tables (kernels.h sign_float_gemm, as dense):
           // sign(W)'s rows are the row-major signs the fused update keeps; col_ is free (the
           // kernel gradient has read it, or did not need it) and holds dcol^T.
-          const size_t rows = nb * P;
-          dyt_.resize(rows * f_);
-          kernels::transpose(dyc, rows, f_, dyt_.data());
-          kernels::sign_float_gemm(k_, rows, f_, BinaryKernel::row_signs(*kernel_, fused_update_),
-                                   kernels::packed_words(f_), dyt_.data(), rows, col_.data(), rows);
-          kernels::transpose(col_.data(), k_, rows, dcol_.data());
+          dyt_.resize(nb * P * f_);
+          BinaryKernel::dy_signs_t(*kernel_, BinaryKernel::row_signs(*kernel_, fused_update_), dyc,
+                                   nb * P, dyt_.data(), col_.data(), dcol_.data());
         } else if (qk)
           kernels::sgemm_signs(false, false, nb * P, k_, f_, 1.0f, dyc, f_, wt,
                                kernels::packed_words(k_), 0.0f, dcol_.data(), k_);
@@ -290,6 +282,17 @@ class Conv2d : public Layer {
       }
   }
 
+  // The im2col rows of nb samples from x as bits into xbits_ (C a multiple of 64): each image
+  // packed once, then im2col_bits.
+  void window_bits(const float* x, size_t nb) {
+    const size_t P = g_.positions(), n_in = in_.numel(), words = kernels::packed_words(k_);
+    pix_.resize(g_.h * g_.w * (g_.c / 64));
+    for (size_t s = 0; s < nb; ++s) {
+      kernels::pack_rows(x + s * n_in, g_.h * g_.w, g_.c, g_.c, pix_.data());
+      im2col_bits(pix_.data(), &xbits_[s * P * words]);
+    }
+  }
+
   void binary_forward(const float* x, float* y, size_t batch, size_t chunk) {
     const size_t P = g_.positions(), n_in = in_.numel(), words = kernels::packed_words(k_);
     const uint64_t* wbits = wsigns_.col_signs(*kernel_);
@@ -298,13 +301,9 @@ class Conv2d : public Layer {
       // (no float column matrix; chunks can be as large as the bit budget allows).
       chunk = std::max<size_t>(1, std::min(batch, kColBudget / std::max<size_t>(1, P * words)));
       xbits_.resize(chunk * P * words);
-      pix_.resize(g_.h * g_.w * (g_.c / 64));
       for (size_t b0 = 0; b0 < batch; b0 += chunk) {
         const size_t nb = std::min(chunk, batch - b0);
-        for (size_t s = 0; s < nb; ++s) {
-          kernels::pack_rows(x + (b0 + s) * n_in, g_.h * g_.w, g_.c, g_.c, pix_.data());
-          im2col_bits(pix_.data(), &xbits_[s * P * words]);
-        }
+        window_bits(x + b0 * n_in, nb);
         kernels::bgemm(nb * P, f_, k_, xbits_.data(), wbits, y + b0 * P * f_, f_);
       }
     } else {

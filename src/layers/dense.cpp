@@ -110,10 +110,8 @@ class Dense : public Layer {
         // multiply-adds of dy sign(W)^T, for two transposes of batch x width floats.
         dyt_.resize(batch * n_out_);
         dxt_.resize(batch * n_in_);
-        kernels::transpose(dy, batch, n_out_, dyt_.data());
-        kernels::sign_float_gemm(n_in_, batch, n_out_, BinaryKernel::row_signs(*kernel_, fused_update_),
-                                 kernels::packed_words(n_out_), dyt_.data(), batch, dxt_.data(), batch);
-        kernels::transpose(dxt_.data(), n_in_, batch, dx);
+        BinaryKernel::dy_signs_t(*kernel_, BinaryKernel::row_signs(*kernel_, fused_update_), dy, batch,
+                                 dyt_.data(), dxt_.data(), dx);
       } else if (qk) {  // dy sign(W)^T: the transposed signs are sign(W)^T row-major
         kernels::sgemm_signs(false, false, batch, n_in_, n_out_, 1.0f, dy, n_out_,
                              wsigns_.col_signs(*kernel_), kernels::packed_words(n_in_), 0.0f, dx,
