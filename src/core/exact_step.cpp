@@ -16,6 +16,7 @@
 #include "core/fixed_point.h"
 #include "core/model.h"
 #include "kernels/kernels.h"
+#include "layers/binary_kernel.h"
 
 namespace bnn {
 namespace {
@@ -202,7 +203,14 @@ float Model::train_step_exact(const float* x, const int32_t* labels, const std::
       uint32_t m = 0;
       for (size_t j = 0; j < sizes.size(); ++j) {
         float* c = exact_dcontrib_.data() + dcontrib_at[s] + j * block;
-        if (hi > lo)
+        const size_t k = tensor_index(t);
+        if (factor_gbits_at_[k] != static_cast<size_t>(-1))  // as the layer's backward would
+          BinaryKernel::signs_gradient(t, sizes[j],
+                                       factor_gbits_.data() + factor_gbits_at_[k] +
+                                           off * kernels::packed_words(t.rows()),
+                                       factor_gdy_.data() + gdy_at + off * n_out, lo, hi, c,
+                                       factor_xt_);
+        else if (hi > lo)
           kernels::sgemm(true, false, hi - lo, n_out, sizes[j], 1.0f,
                          factor_gx_.data() + gx_at + off * (hi - lo), hi - lo,
                          factor_gdy_.data() + gdy_at + off * n_out, n_out, 0.0f, c, n_out);

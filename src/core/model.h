@@ -241,6 +241,12 @@ class Model {
   std::vector<FactorStash> factor_stash_;  // per tensors_ index: this rank's rows
   std::vector<uint64_t> factor_buf_;
   std::vector<float> factor_gx_, factor_gdy_;  // every rank's rows, per kernel in turn
+  // Kernels whose gradient comes by lookup tables (BinaryKernel::signs_gradient): the global
+  // batch's x as bits (every rank's rows in rank order, pack_rows layout), at factor_gbits_at_[k]
+  // (per tensors_ index; npos: x as floats in factor_gx_).
+  std::vector<uint64_t> factor_gbits_;
+  std::vector<size_t> factor_gbits_at_;
+  std::vector<uint64_t> factor_xt_;  // x^T's bits: signs_gradient's scratch
   std::vector<float> exact_dcontrib_;
   // Fills in s.owned and s.collect (this model's partition and factor stash; copy: keep copies
   // of the factors, for several backward passes in one step).
@@ -259,6 +265,9 @@ class Model {
     size_t ldx = 0, col0 = 0;
     const float* dy = nullptr;          // n x cols
     float alpha = 1.0f;
+    // x's n rows as sign bits (pack_rows layout) instead: the gradient by lookup tables
+    // (BinaryKernel::signs_gradient; alpha 1, the ranks' weights are in dy).
+    const uint64_t* xbits = nullptr;
   };
   std::vector<PendingGrad> pending_grad_;  // per tensors_ index
   std::vector<float> fused_grad_, fused_dy_;  // a block's gradient; dy packed (both grow only)
@@ -272,7 +281,8 @@ class Model {
   std::vector<size_t> collected_kernels() const;
   // One broadcast per rank (counts[r] samples each): every rank's stashed rows of x and dy for
   // the kernels in `kernels`, into factor_gx_ (per kernel in turn: the global batch's x on the
-  // columns of this rank's kernel rows, as floats) and factor_gdy_ (the global batch's dy).
+  // columns of this rank's kernel rows, as floats) or factor_gbits_ (the global batch's x as
+  // bits, for the gradients by lookup tables) and factor_gdy_ (the global batch's dy).
   void exchange_factors(const std::vector<size_t>& kernels, const std::vector<size_t>& counts);
   // The plain step: exchanges the collected kernels' factors and leaves the global batch's
   // gradients on this rank's rows to the update (pending_grad_, stage_pending).

@@ -8,8 +8,12 @@
 
 #include "core/model.h"
 #include "kernels/kernels.h"
+#include "layers/binary_kernel.h"
 
 namespace bnn {
+namespace {
+constexpr size_t npos = static_cast<size_t>(-1);
+}  // namespace
 
 void Model::wire_factor_sync(FactorSync& s, bool copy, bool whole) {
   s.owned = [this, whole](const Tensor& t, size_t* lo, size_t* hi) {
@@ -89,7 +93,8 @@ void Model::gradients_from_factors() {
     Tensor& t = *tensors_[k];
     const size_t n_out = t.cols();
     float* gdy = factor_gdy_.data() + gdy_at;
-    if (!equal) {
+    const bool lut = factor_gbits_at_[k] != npos;  // BinaryKernel::signs_gradient: weights in dy
+    if (!equal || lut) {
       size_t at = 0;
       for (size_t n : shares) {
         const float w = weight(n);
@@ -105,7 +110,8 @@ void Model::gradients_from_factors() {
     g.ldx = hi - lo;
     g.col0 = lo;
     g.dy = gdy;
-    g.alpha = equal ? weight(shares[0]) : 1.0f;
+    g.alpha = equal && !lut ? weight(shares[0]) : 1.0f;
+    if (lut) g.xbits = factor_gbits_.data() + factor_gbits_at_[k];
     gx_at += global * (hi - lo);
     gdy_at += global * n_out;
   }
@@ -121,14 +127,20 @@ void Model::exchange_factors(const std::vector<size_t>& kernels, const std::vect
   auto xrow_units = [&](size_t k) {  // 32-bit units of a row of x as exchanged
     return factor_stash_[k].bits ? kernels::packed_words(tensors_[k]->rows()) * 2 : tensors_[k]->rows();
   };
-  size_t gx_total = 0, gdy_total = 0;
+  size_t gx_total = 0, gdy_total = 0, gbits_total = 0;
+  factor_gbits_at_.assign(tensors_.size(), npos);
   for (size_t k : kernels) {
     const auto [lo, hi] = owned_rows(*tensors_[k], partition_.rank);
     gx_total += global * (hi - lo);
     gdy_total += global * tensors_[k]->cols();
+    if (factor_stash_[k].bits && BinaryKernel::signs_gradient_pays(tensors_[k]->rows())) {
+      factor_gbits_at_[k] = gbits_total;
+      gbits_total += global * kernels::packed_words(tensors_[k]->rows());
+    }
   }
   factor_gx_.resize(gx_total);
   factor_gdy_.resize(gdy_total);
+  factor_gbits_.resize(gbits_total);
   size_t before = 0;  // samples of the ranks before r
   for (size_t r = 0; r < counts.size(); ++r) {
     const size_t n = counts[r];
@@ -153,7 +165,10 @@ void Model::exchange_factors(const std::vector<size_t>& kernels, const std::vect
       const size_t n_in = tensors_[k]->rows(), n_out = tensors_[k]->cols();
       const auto [lo, hi] = owned_rows(*tensors_[k], partition_.rank);
       float* gx = factor_gx_.data() + gx_at + before * (hi - lo);
-      if (factor_stash_[k].bits) {
+      if (factor_gbits_at_[k] != npos) {  // the gradient takes the bits (signs_gradient)
+        std::memcpy(factor_gbits_.data() + factor_gbits_at_[k] + before * kernels::packed_words(n_in),
+                    buf + at, n * xrow_units(k) * 4);
+      } else if (factor_stash_[k].bits) {
         kernels::unpack_rows(reinterpret_cast<const uint64_t*>(buf + at), n, n_in, lo, hi, gx, hi - lo);
       } else {
         for (size_t i = 0; i < n; ++i)

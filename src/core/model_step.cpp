@@ -10,6 +10,7 @@
 #include "core/model.h"
 #include "kernels/kernels.h"
 #include "kernels/thread_pool.h"
+#include "layers/binary_kernel.h"
 
 namespace bnn {
 
@@ -148,8 +149,10 @@ float Model::train_step(const float* x, const int32_t* labels, size_t batch) {
     if (st.rows == 0) continue;
     PendingGrad& g = pending_grad_[k];
     g.n = st.rows;
-    if (st.bits) fail(BNN_STATUS_INTERNAL, "the factors of " + tensors_[k]->name + " came as bits");
-    g.x = static_cast<const float*>(st.x_ref);
+    if (st.bits)  // binarised inputs: the gradient by lookup tables (the layer's choice)
+      g.xbits = static_cast<const uint64_t*>(st.x_ref);
+    else
+      g.x = static_cast<const float*>(st.x_ref);
     g.ldx = tensors_[k]->rows();
     g.dy = st.dy_ref;
   }
@@ -269,6 +272,17 @@ bool Model::stage_pending(size_t k, const ParamSlot& ps, float clip, size_t* fli
   const PendingGrad& g = pending_grad_[k];
   const size_t rows = t.rows(), cols = t.cols();
   const size_t hi = std::min(ps.row_end, rows), lo = std::min(ps.row_begin, hi);
+  if (g.xbits) {
+    // Binarised inputs: these rows' gradient by lookup tables at once (each 16-column panel's
+    // tables built once), in the tensor's gradient, then one staged pass.
+    Tensor& tw = *tensors_[k];
+    BinaryKernel::signs_gradient(tw, g.n, g.xbits, g.dy, lo, hi, tw.grad.data() + lo * cols,
+                                 factor_xt_);
+    *flips = 0;
+    if (optimizer_->stage(ps, clip, flips)) return true;
+    *bad_grad = !all_finite(tw.grad.data() + lo * cols, (hi - lo) * cols);
+    return false;
+  }
   const size_t per = std::min(hi - lo, std::max<size_t>(1, (size_t{1} << 17) / cols));
   // Grown only: resizing up after a smaller kernel would zero the new part every step.
   if (fused_grad_.size() < per * cols) fused_grad_.resize(per * cols);

@@ -3,6 +3,7 @@
 // input x sign(W) product and the transposed bits (for the binary GEMM and dy x sign(W)^T),
 // rebuilt from the row bits only when they changed. Shared by dense and conv2d.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -43,6 +44,25 @@ class BinaryKernel {
                              dyt, rows, dxt, rows);
     kernels::transpose(dxt, k.rows(), rows, dx);
   }
+  // The kernel gradient of a layer whose inputs are signs, x^T dy on the kernel's rows [r0, r1),
+  // by lookup tables (kernels.h sign_float_gemm: x^T's rows are bits) when the kernel has enough
+  // rows for them to pay (signs_gradient_pays). x: n rows of rows(W) signs as bits (pack_rows
+  // layout), dy: n x cols(W) (data parallel: already weighted by each rank's share); into c
+  // (r1 - r0 rows of cols(W)); xt: scratch for x^T's bits. Each row of c is the same whatever the
+  // range and the thread count (a fixed order of sums, not a GEMM's).
+  static bool signs_gradient_pays(size_t rows) { return rows >= kLutMinRows; }
+  static void signs_gradient(const Tensor& k, size_t n, const uint64_t* xbits, const float* dy,
+                             size_t r0, size_t r1, float* c, std::vector<uint64_t>& xt) {
+    const size_t words = kernels::packed_words(n), cols = k.cols();
+    xt.resize(std::max(xt.size(), k.rows() * words));
+    kernels::transpose_signs(xbits, n, k.rows(), xt.data());
+    if (r1 > r0)
+      kernels::sign_float_gemm(r1 - r0, cols, n, xt.data() + r0 * words, words, dy, cols, c, cols);
+  }
+  // Below this many rows (kernel rows, or dy's columns for dx) the tables cost more than they
+  // save: a table of 256 sums per 8 rows of the other operand and 16 of its columns.
+  static constexpr size_t kLutMinRows = 128;
+
   // The kernel STE on k.grad (the gradient with respect to sign(W)): identity does nothing, the
   // clipped mask is left to the fused update when `fused`, anything else is applied here.
   static void ste_backward(const Quantizer& q, Tensor& k, bool fused) {

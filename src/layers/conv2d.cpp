@@ -359,7 +359,7 @@ class Conv2d : public Layer {
   std::vector<float> xq_, col_, dcol_, dyt_, tap_sum_, corr_;
   // Lookup tables for products with sign(W) from this many filters and window values (a table
   // per 8 filters serves every window value).
-  static constexpr size_t kLutMin = 128;
+  static constexpr size_t kLutMin = BinaryKernel::kLutMinRows;
   std::vector<uint64_t> xbits_, pix_, colt_bits_;
   std::vector<float> gtmp_;
 };

@@ -91,10 +91,17 @@ class Dense : public Layer {
     const float* xin = qin ? xq_.data() : x;
     // dL/dW_used = x^T dy (data parallel: perhaps the global batch's on this rank's rows, which
     // the model computes from the factors); then through the kernel STE to the latent weights.
+    // Binarised inputs: by lookup tables from x's signs (BinaryKernel::signs_gradient), as the
+    // model computes it from the factors.
     kernel_->grad_global = hand_over_factors(xin, dy, batch);
-    if (!kernel_->grad_global)
-      kernels::sgemm(true, false, n_in_, n_out_, batch, 1.0f, xin, n_in_, dy, n_out_, 0.0f,
-                     kernel_->grad.data(), n_out_);
+    if (!kernel_->grad_global) {
+      if (qin && BinaryKernel::signs_gradient_pays(n_in_))
+        BinaryKernel::signs_gradient(*kernel_, batch, input_signs(batch), dy, 0, n_in_,
+                                     kernel_->grad.data(), xt_bits_);
+      else
+        kernels::sgemm(true, false, n_in_, n_out_, batch, 1.0f, xin, n_in_, dy, n_out_, 0.0f,
+                       kernel_->grad.data(), n_out_);
+    }
     kernel_->grad_mask_clipped = false;
     if (qk) BinaryKernel::ste_backward(kq_, *kernel_, fused_update_);
     if (use_bias_) {
@@ -136,13 +143,24 @@ class Dense : public Layer {
     if (!fs || !fs->owned(*kernel_, &lo, &hi)) return false;
     size_t global = 0;
     for (size_t n : fs->shares) global += n;
-    const bool bits = quantize_ && iq_.present && !fs->float_x;  // xbits_: x's signs (forward)
+    // x's signs as bits when exchanged, or (one process) when the gradient takes them.
+    const bool bits = quantize_ && iq_.present &&
+                      (!fs->float_x || BinaryKernel::signs_gradient_pays(n_in_));
     const size_t xrow = bits ? kernels::packed_words(n_in_) * sizeof(uint64_t) : n_in_ * sizeof(float);
     // (One process, float_x: nothing is exchanged, whatever the batch.)
     if (!fs->float_x && global * (xrow + n_out_ * sizeof(float)) >= n_in_ * n_out_ * sizeof(float))
       return false;
-    fs->collect(*kernel_, bits ? xbits_.data() : nullptr, bits ? nullptr : xin, dy, batch);
+    fs->collect(*kernel_, bits ? input_signs(batch) : nullptr, bits ? nullptr : xin, dy, batch);
     return true;
+  }
+
+  // x's signs as bits (pack_rows layout): packed by the forward when the kernel is binarised too.
+  const uint64_t* input_signs(size_t batch) {
+    if (!(quantize_ && kq_.present)) {
+      xbits_.resize(batch * kernels::packed_words(n_in_));
+      kernels::pack_rows(xq_.data(), batch, n_in_, n_in_, xbits_.data());
+    }
+    return xbits_.data();
   }
 
   size_t n_in_ = 0, n_out_ = 0;
@@ -152,11 +170,10 @@ class Dense : public Layer {
   Tensor* bias_ = nullptr;
   BinaryKernel wsigns_;
   std::vector<float> xq_;
-  std::vector<uint64_t> xbits_;
+  std::vector<uint64_t> xbits_, xt_bits_;  // x's signs; x^T's (the kernel gradient's scratch)
   std::vector<float> dyt_, dxt_;  // backward through a binary kernel: dy^T and dx^T
   std::vector<float> xt_, yt_;    // training forward through a binary kernel: x^T and y^T
-  // Below this many outputs the tables cost more than they save (a table per 8 outputs).
-  static constexpr size_t kLutMinOutputs = 128;
+  static constexpr size_t kLutMinOutputs = BinaryKernel::kLutMinRows;
 };
 
 }  // namespace

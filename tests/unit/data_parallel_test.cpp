@@ -536,14 +536,15 @@ TEST(DataParallel, SynchronisedBatchNormGivesTheOneProcessStep) {
 // Plain mode, kernel gradients from their factors (layers/layer.h FactorSync): with a global batch
 // small against the layers, the ranks exchange their rows of each dense layer's input (floats for
 // the first, bits behind a sign) and output gradient, and compute the global batch's gradient of
-// the kernel rows they update. One step over 2 ranks (4 + 4), 3 ranks (2 + 3 + 3) and 4 ranks is
+// the kernel rows they update (by lookup tables behind a sign of 160 inputs: the second layer,
+// BinaryKernel::signs_gradient). One step over 2 ranks (4 + 4), 3 ranks (2 + 3 + 3) and 4 ranks is
 // the one-process step up to float rounding, and no kernel gradient goes through a float
 // reduction: only batch norm's parameters do.
 TEST(DataParallel, KernelGradientsFromExchangedFactorsGiveTheOneProcessStep) {
   auto doc = [](int) {
     const json sign = {{"type", "sign"}, {"ste", "clipped"}};
     json d = model_doc(12);  // 8 training samples: one (short) batch of 8
-    d["layers"] = {{{"type", "dense"}, {"units", 64}, {"use_bias", false}, {"kernel_quantizer", sign}},
+    d["layers"] = {{{"type", "dense"}, {"units", 160}, {"use_bias", false}, {"kernel_quantizer", sign}},
                    {{"type", "batch_norm"}, {"momentum", 0.5}},
                    {{"type", "dense"}, {"units", 64}, {"use_bias", false}, {"input_quantizer", sign},
                     {"kernel_quantizer", sign}},
@@ -559,8 +560,8 @@ TEST(DataParallel, KernelGradientsFromExchangedFactorsGiveTheOneProcessStep) {
   const auto one = run_group(1, doc, -1, false, 8);
   ASSERT_EQ(one[0].run, BNN_STATUS_OK) << one[0].msg;
   ASSERT_EQ(one[0].records.at(0).at("steps"), 1);
-  const size_t kernel_values = kDim * 64 + 64 * 64 + 64 * kClasses;
-  const size_t bn_values = 2 * (64 + 64 + kClasses);
+  const size_t kernel_values = kDim * 160 + 160 * 64 + 64 * kClasses;
+  const size_t bn_values = 2 * (160 + 64 + kClasses);
   for (int size : {2, 3, 4})
     for (bool v2 : {false, true}) {
       SCOPED_TRACE(std::to_string(size) + " ranks, v" + (v2 ? "2" : "1"));
@@ -573,14 +574,15 @@ TEST(DataParallel, KernelGradientsFromExchangedFactorsGiveTheOneProcessStep) {
 
 // The exact step with kernel gradients from their factors (a batch small against the layers):
 // the ranks exchange their micro-batches' rows of x and dy once, and each computes every
-// micro-batch's contribution to its own rows with the GEMM one process runs. The same bits as the
+// micro-batch's contribution to its own rows as one process does (by lookup tables behind the sign
+// of 160 inputs, BinaryKernel::signs_gradient; by the GEMM otherwise). The same bits as the
 // trainer alone for 1, 2 and 4 ranks, through v1 and v2 communicators, and no kernel's integer
 // sums go through a reduce-scatter.
 TEST(DataParallel, ExactStepWithKernelGradientsFromFactorsKeepsTheOneProcessBits) {
   auto doc = [](int) {
     const json sign = {{"type", "sign"}, {"ste", "clipped"}};
     json d = model_doc(8);
-    d["layers"] = {{{"type", "dense"}, {"units", 64}, {"use_bias", false}, {"kernel_quantizer", sign}},
+    d["layers"] = {{{"type", "dense"}, {"units", 160}, {"use_bias", false}, {"kernel_quantizer", sign}},
                    {{"type", "batch_norm"}},
                    {{"type", "dense"}, {"units", 64}, {"use_bias", false}, {"input_quantizer", sign},
                     {"kernel_quantizer", sign}},

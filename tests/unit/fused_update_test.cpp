@@ -1,7 +1,8 @@
-// One process, plain step: the gradient of a binarised dense kernel is computed in blocks of rows
-// and each block is staged by the optimiser right away, while it is in cache
-// (Model::stage_pending). The oracle is the path a gradient hook still takes (data-parallel
-// training): the whole gradient written out, then one update pass. Same bits, same failures.
+// One process, plain step: the gradient of a binarised dense kernel is computed by the update
+// (Model::stage_pending): in blocks of rows, each staged by the optimiser right away while it is
+// in cache (float inputs), or at once by lookup tables (inputs behind a sign: the second and third
+// kernels). The oracle is the path a gradient hook still takes (data-parallel training): the
+// whole gradient written out by the layer, then one update pass. Same bits, same failures.
 #include <gtest/gtest.h>
 
 #include <string>

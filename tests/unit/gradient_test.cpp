@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "core/rng.h"
+#include "kernels/kernels.h"
 #include "layers/layers.h"
 #include "test_helpers.h"
 #include "train/loss.h"
@@ -214,6 +215,48 @@ TEST(Gradients, DenseBinaryKernelProductsByLookupTables) {
         ASSERT_NEAR(dx[b * nin + i], ref, 1e-6 * mag * 50) << units << ": dx[" << b << "][" << i << "]";
       }
   }
+}
+
+// The kernel gradient behind a sign of 128 inputs or more, by lookup tables from x's signs
+// (BinaryKernel::signs_gradient): dL/dW = sign(x)^T dL/dy against the product in double (a zero
+// input counts as +1), with a binarised kernel (x's bits from the forward's binary GEMM) and a
+// float one (bits packed for the gradient); a batch of 70 (two words of bits per row); the same
+// bits with 2 threads. Below 128 inputs, the GEMM: the same check.
+TEST(Gradients, DenseBinaryInputKernelGradientByLookupTables) {
+  for (size_t nin : {100u, 130u, 300u})
+    for (size_t units : {10u, 70u})
+      for (bool binary_kernel : {true, false}) {
+        const size_t batch = 70;
+        SCOPED_TRACE(std::to_string(nin) + " -> " + std::to_string(units) +
+                     (binary_kernel ? ", binarised kernel" : ", float kernel"));
+        LayerUnderTest t(R"({"type":"dense","units":)" + std::to_string(units) +
+                             R"(,"use_bias":false,"input_quantizer":{"type":"sign","ste":"identity"})" +
+                             (binary_kernel ? R"(,"kernel_quantizer":{"type":"sign"}})" : "}"),
+                         {nin});
+        bnn::Layer& L = *t.layer;
+        bnn::Rng rng(4);
+        std::vector<float> x(batch * nin), r(batch * units), y(batch * units), dx(batch * nin);
+        for (float& v : x) v = rng.uniform(-2.0f, 2.0f);
+        for (size_t i = 0; i < x.size(); i += 7) x[i] = 0.0f;
+        for (float& v : r) v = rng.uniform(-1.0f, 1.0f);
+        bnn::kernels::set_num_threads(1);
+        L.forward(x.data(), y.data(), batch, true);
+        L.backward(x.data(), y.data(), r.data(), dx.data(), batch);
+        const std::vector<float> g = L.tensors()[0]->grad;
+        bnn::kernels::set_num_threads(2);
+        L.backward(x.data(), y.data(), r.data(), dx.data(), batch);
+        bnn::kernels::set_num_threads(0);
+        ASSERT_EQ(L.tensors()[0]->grad, g) << "1 and 2 threads differ";
+        for (size_t i = 0; i < nin; ++i)
+          for (size_t o = 0; o < units; ++o) {
+            double ref = 0, mag = 0;
+            for (size_t b = 0; b < batch; ++b) {
+              ref += (x[b * nin + i] < 0.0f ? -1.0 : 1.0) * r[b * units + o];
+              mag += std::fabs(r[b * units + o]);
+            }
+            ASSERT_NEAR(g[i * units + o], ref, 1e-6 * mag * 20) << "dW[" << i << "][" << o << "]";
+          }
+      }
 }
 
 }  // namespace
