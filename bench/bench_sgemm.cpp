@@ -71,6 +71,28 @@ void bench_openblas(benchmark::State& st, GemmShape s) {
 }
 #endif
 
+// The same products with one operand of signs, as training computes them by lookup tables
+// (kernels.h sign_float_gemm: C = S F, S as bits): dW = x^T dy behind a sign (S = x^T), and the
+// forward and dx products through a binarised kernel, computed transposed (S = sign(W)^T or
+// sign(W): C^T = S F^T). GFLOP/s counts the float GEMM's 2 M N K, so the rows compare directly.
+void bench_lut(benchmark::State& st, const bnn::kernels::LutVariant* v, GemmShape s) {
+  const size_t m = s.trans_a ? s.M : s.N, n = s.trans_a ? s.N : s.M;
+  const size_t words = bnn::kernels::packed_words(s.K);
+  std::vector<uint64_t> bits(m * words);
+  uint64_t seed = 7;
+  for (uint64_t& w : bits) w = seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+  if (s.K % 64)  // bits past K are 0
+    for (size_t r = 0; r < m; ++r) bits[r * words + words - 1] &= (uint64_t{1} << (s.K % 64)) - 1;
+  const std::vector<float> f = pattern(s.K * n, 3);
+  std::vector<float> c(m * n);
+  for (auto _ : st) {
+    v->sign_float_gemm(m, n, s.K, bits.data(), words, f.data(), n, c.data(), n);
+    benchmark::DoNotOptimize(c.data());
+    benchmark::ClobberMemory();
+  }
+  set_counters(st, s);
+}
+
 void bench_fma_roofline(benchmark::State& st) {
   const Roofline& r = machine_roofline();
   for (auto _ : st) benchmark::DoNotOptimize(r.fma_flops_per_s);
@@ -94,6 +116,15 @@ int register_all() {
                                    bench_sgemm, v, s)
           ->Unit(benchmark::kMicrosecond);
     }
+  }
+  const bnn::kernels::LutVariant* ls = bnn::kernels::lut_variants(&n);
+  for (size_t i = 0; i < n; ++i) {
+    if (ls[i].features & ~native) continue;
+    for (const GemmShape& s : kFloatShapes)
+      if (s.mlp)
+        benchmark::RegisterBenchmark((std::string("lut/") + ls[i].name + "/" + s.name).c_str(),
+                                     bench_lut, ls + i, s)
+            ->Unit(benchmark::kMicrosecond);
   }
 #if BNN_BENCH_OPENBLAS
   for (const GemmShape& s : kFloatShapes)

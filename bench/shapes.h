@@ -27,6 +27,7 @@ inline const GemmShape kFloatShapes[] = {
     {"mlp_fwd_784x2048_b100", 100, 2048, 784, false, false, true},
     {"mlp_fwd_2048x2048_b100", 100, 2048, 2048, false, false, true},
     {"mlp_dW_2048x2048_b100", 2048, 2048, 100, true, false, true},   // x^T dy
+    {"mlp_dW_1024x1024_b100", 1024, 1024, 100, true, false, true},   // (the peers' MLP)
     {"mlp_dx_2048x2048_b100", 100, 2048, 2048, false, true, true},   // dy W^T
     {"square_1024", 1024, 1024, 1024},
     {"conv_32x32_c128", 4 * 32 * 32, 128, 9 * 128},

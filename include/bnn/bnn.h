@@ -25,7 +25,7 @@
 
 #define BNN_VERSION_MAJOR 0
 #define BNN_VERSION_MINOR 3
-#define BNN_VERSION_PATCH 3
+#define BNN_VERSION_PATCH 4
 #define BNN_STRINGIFY2_(x) #x
 #define BNN_STRINGIFY_(x) BNN_STRINGIFY2_(x)
 #define BNN_VERSION_STRING                                                      \

@@ -25,7 +25,7 @@ from .model import (INTEGER_PARAMS, LrScale, Model, Param, Ste, Tensors, WeightC
                     param_name)
 from .trainer import Position, Trainer, fit
 
-__version__ = "0.3.3"
+__version__ = "0.3.4"
 
 __all__ = [
     "BnnError", "Cancelled", "Dataset", "INTEGER_PARAMS", "InferenceEngine", "LibraryNotFound",
