@@ -200,25 +200,23 @@ class Conv2d : public Layer {
     return std::max<size_t>(1, std::min(batch, kColBudget / per));
   }
 
-  // col^T dy for nb samples whose im2col rows are signs, by lookup tables (kernels.h
-  // sign_float_gemm): col^T's rows as bits are the window values' signs over the chunk's
-  // positions. The rows as bits are in xbits_ (im2col_bits), or (pack) packed here from the
-  // float im2col rows in col_. Into gw (first: overwrite, else add). A padded tap of pad_value 0
-  // is a bit 0 (+1): its dy is subtracted again (the same for every channel of the tap).
+  // col^T dy for nb samples whose im2col rows are signs, by lookup tables as a dense layer's
+  // x^T dy (BinaryKernel::signs_gradient, the im2col rows as x): the rows as bits are in xbits_
+  // (im2col_bits), or (pack) packed here from the float im2col rows in col_. Into gw (first:
+  // overwrite, else add). A padded tap of pad_value 0 is a bit 0 (+1): its dy is subtracted
+  // again (the same for every channel of the tap).
   void signs_gradient(size_t nb, const float* dyc, float* gw, bool first, bool pack) {
-    const size_t P = g_.positions(), rows = nb * P, words = kernels::packed_words(rows);
-    colt_bits_.resize(k_ * words);
+    const size_t P = g_.positions(), rows = nb * P;
     if (pack) {
       xbits_.resize(std::max(xbits_.size(), rows * kernels::packed_words(k_)));
       kernels::pack_rows(col_.data(), rows, k_, k_, xbits_.data());
     }
-    kernels::transpose_signs(xbits_.data(), rows, k_, colt_bits_.data());
     float* out = gw;
     if (!first) {
       gtmp_.resize(k_ * f_);
       out = gtmp_.data();
     }
-    kernels::sign_float_gemm(k_, f_, rows, colt_bits_.data(), words, dyc, f_, out, f_);
+    BinaryKernel::signs_gradient(*kernel_, rows, xbits_.data(), dyc, 0, k_, out, colt_bits_);
     if (pad_ == 0.0f && !border_.empty()) {
       const size_t taps = g_.kh * g_.kw;
       tap_sum_.assign(taps * f_, 0.0f);  // per tap: the dy of the positions where it is padded
