@@ -204,7 +204,7 @@ float Model::train_step_exact(const float* x, const int32_t* labels, const std::
       for (size_t j = 0; j < sizes.size(); ++j) {
         float* c = exact_dcontrib_.data() + dcontrib_at[s] + j * block;
         const size_t k = tensor_index(t);
-        if (factor_gbits_at_[k] != static_cast<size_t>(-1))  // as the layer's backward would
+        if (factor_gbits_at_[k] != kFloatX)  // as the layer's backward would
           BinaryKernel::signs_gradient(t, sizes[j],
                                        factor_gbits_.data() + factor_gbits_at_[k] +
                                            off * kernels::packed_words(t.rows()),

@@ -243,7 +243,8 @@ class Model {
   std::vector<float> factor_gx_, factor_gdy_;  // every rank's rows, per kernel in turn
   // Kernels whose gradient comes by lookup tables (BinaryKernel::signs_gradient): the global
   // batch's x as bits (every rank's rows in rank order, pack_rows layout), at factor_gbits_at_[k]
-  // (per tensors_ index; npos: x as floats in factor_gx_).
+  // (per tensors_ index; kFloatX: x as floats in factor_gx_).
+  static constexpr size_t kFloatX = static_cast<size_t>(-1);
   std::vector<uint64_t> factor_gbits_;
   std::vector<size_t> factor_gbits_at_;
   std::vector<uint64_t> factor_xt_;  // x^T's bits: signs_gradient's scratch

@@ -11,9 +11,6 @@
 #include "layers/binary_kernel.h"
 
 namespace bnn {
-namespace {
-constexpr size_t npos = static_cast<size_t>(-1);
-}  // namespace
 
 void Model::wire_factor_sync(FactorSync& s, bool copy, bool whole) {
   s.owned = [this, whole](const Tensor& t, size_t* lo, size_t* hi) {
@@ -93,7 +90,7 @@ void Model::gradients_from_factors() {
     Tensor& t = *tensors_[k];
     const size_t n_out = t.cols();
     float* gdy = factor_gdy_.data() + gdy_at;
-    const bool lut = factor_gbits_at_[k] != npos;  // BinaryKernel::signs_gradient: weights in dy
+    const bool lut = factor_gbits_at_[k] != kFloatX;  // BinaryKernel::signs_gradient: weights in dy
     if (!equal || lut) {
       size_t at = 0;
       for (size_t n : shares) {
@@ -128,7 +125,7 @@ void Model::exchange_factors(const std::vector<size_t>& kernels, const std::vect
     return factor_stash_[k].bits ? kernels::packed_words(tensors_[k]->rows()) * 2 : tensors_[k]->rows();
   };
   size_t gx_total = 0, gdy_total = 0, gbits_total = 0;
-  factor_gbits_at_.assign(tensors_.size(), npos);
+  factor_gbits_at_.assign(tensors_.size(), kFloatX);
   for (size_t k : kernels) {
     const auto [lo, hi] = owned_rows(*tensors_[k], partition_.rank);
     gx_total += global * (hi - lo);
@@ -165,7 +162,7 @@ void Model::exchange_factors(const std::vector<size_t>& kernels, const std::vect
       const size_t n_in = tensors_[k]->rows(), n_out = tensors_[k]->cols();
       const auto [lo, hi] = owned_rows(*tensors_[k], partition_.rank);
       float* gx = factor_gx_.data() + gx_at + before * (hi - lo);
-      if (factor_gbits_at_[k] != npos) {  // the gradient takes the bits (signs_gradient)
+      if (factor_gbits_at_[k] != kFloatX) {  // the gradient takes the bits (signs_gradient)
         std::memcpy(factor_gbits_.data() + factor_gbits_at_[k] + before * kernels::packed_words(n_in),
                     buf + at, n * xrow_units(k) * 4);
       } else if (factor_stash_[k].bits) {

@@ -25,7 +25,9 @@ struct Case {
 const Case kCases[] = {{1, 1, 1},    {3, 17, 9},     {16, 16, 8},   {33, 40, 63}, {70, 100, 130},
                        {257, 5, 200}, {64, 1024, 100}, {512, 100, 1024},
                        // last panels of 2, 6 and 13 columns (widths 4, 8 and 16)
-                       {5, 50, 77},   {9, 22, 16},    {4, 13, 8}};
+                       {5, 50, 77},   {9, 22, 16},    {4, 13, 8},
+                       // an empty sum: zeros
+                       {3, 20, 0}};
 
 struct Operands {
   std::vector<uint64_t> S;

@@ -124,6 +124,10 @@ void lut_panel(size_t M, size_t K, const uint64_t* S, size_t s_words, const floa
 
 void sign_float_gemm(size_t M, size_t N, size_t K, const uint64_t* S, size_t s_words,
                      const float* F, size_t ldf, float* C, size_t ldc) {
+  if (K == 0) {  // an empty sum (no tables to look up)
+    for (size_t m = 0; m < M; ++m) std::fill(C + m * ldc, C + m * ldc + N, 0.0f);
+    return;
+  }
   const size_t groups = (K + 7) / 8;
   // (A vector of floats aligned by hand: std::vector<Row> would drop Row's alignment.)
   constexpr size_t kAlign = kCols * sizeof(float);
