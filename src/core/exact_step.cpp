@@ -193,32 +193,28 @@ float Model::train_step_exact(const float* x, const int32_t* labels, const std::
     exact_dcontrib_.resize(at);
     std::vector<int64_t> exps2(n_seg + 1, std::numeric_limits<int64_t>::min());
     bool bad2 = false;
-    size_t gx_at = 0, gdy_at = 0;
     for (size_t s : late) {
       const Tensor& t = *params[s];
       const size_t n_out = t.cols();
       const auto [lo, hi] = owned_rows(t, partition_.rank);
       const size_t block = (hi - lo) * n_out;
+      const FactorAt& fa = factor_at_[tensor_index(t)];
       size_t off = 0;
       uint32_t m = 0;
       for (size_t j = 0; j < sizes.size(); ++j) {
         float* c = exact_dcontrib_.data() + dcontrib_at[s] + j * block;
-        const size_t k = tensor_index(t);
-        if (factor_gbits_at_[k] != kFloatX)  // as the layer's backward would
-          BinaryKernel::signs_gradient(t, sizes[j],
-                                       factor_gbits_.data() + factor_gbits_at_[k] +
-                                           off * kernels::packed_words(t.rows()),
-                                       factor_gdy_.data() + gdy_at + off * n_out, lo, hi, c,
-                                       factor_xt_);
+        const float* dy = factor_gdy_.data() + fa.gdy + off * n_out;
+        if (fa.gbits != kNone)  // as the layer's backward would
+          BinaryKernel::signs_gradient(
+              t, sizes[j], factor_gbits_.data() + fa.gbits + off * kernels::packed_words(t.rows()),
+              dy, lo, hi, c, factor_xt_);
         else if (hi > lo)
           kernels::sgemm(true, false, hi - lo, n_out, sizes[j], 1.0f,
-                         factor_gx_.data() + gx_at + off * (hi - lo), hi - lo,
-                         factor_gdy_.data() + gdy_at + off * n_out, n_out, 0.0f, c, n_out);
+                         factor_gx_.data() + fa.gx + off * (hi - lo), hi - lo, dy, n_out, 0.0f, c,
+                         n_out);
         m = scale_max_bits(c, block, static_cast<float>(sizes[j]), c, m);
         off += sizes[j];
       }
-      gx_at += global * (hi - lo);
-      gdy_at += global * n_out;
       bad2 = bad2 || non_finite(m);
       exps2[s] = grid_exponent(m);
     }

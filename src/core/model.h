@@ -241,12 +241,17 @@ class Model {
   std::vector<FactorStash> factor_stash_;  // per tensors_ index: this rank's rows
   std::vector<uint64_t> factor_buf_;
   std::vector<float> factor_gx_, factor_gdy_;  // every rank's rows, per kernel in turn
-  // Kernels whose gradient comes by lookup tables (BinaryKernel::signs_gradient): the global
-  // batch's x as bits (every rank's rows in rank order, pack_rows layout), at factor_gbits_at_[k]
-  // (per tensors_ index; kFloatX: x as floats in factor_gx_).
-  static constexpr size_t kFloatX = static_cast<size_t>(-1);
+  // The global batch's x as bits (every rank's rows in rank order, pack_rows layout) for the
+  // kernels whose gradient comes by lookup tables (BinaryKernel::signs_gradient).
   std::vector<uint64_t> factor_gbits_;
-  std::vector<size_t> factor_gbits_at_;
+  // Where exchange_factors put kernel k's factors (per tensors_ index): dy in factor_gdy_, and x
+  // either as floats in factor_gx_ (this rank's columns) or as bits in factor_gbits_ (the other
+  // offset kNone).
+  static constexpr size_t kNone = static_cast<size_t>(-1);
+  struct FactorAt {
+    size_t gx = kNone, gbits = kNone, gdy = kNone;
+  };
+  std::vector<FactorAt> factor_at_;
   std::vector<uint64_t> factor_xt_;  // x^T's bits: signs_gradient's scratch
   std::vector<float> exact_dcontrib_;
   // Fills in s.owned and s.collect (this model's partition and factor stash; copy: keep copies

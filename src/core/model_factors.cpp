@@ -85,12 +85,12 @@ void Model::gradients_from_factors() {
   auto weight = [&](size_t n) {
     return static_cast<float>(static_cast<double>(n) / static_cast<double>(global));
   };
-  size_t gx_at = 0, gdy_at = 0;
   for (size_t k : kernels) {
     Tensor& t = *tensors_[k];
     const size_t n_out = t.cols();
-    float* gdy = factor_gdy_.data() + gdy_at;
-    const bool lut = factor_gbits_at_[k] != kFloatX;  // BinaryKernel::signs_gradient: weights in dy
+    const FactorAt& fa = factor_at_[k];
+    float* gdy = factor_gdy_.data() + fa.gdy;
+    const bool lut = fa.gbits != kNone;  // BinaryKernel::signs_gradient: the weights go in dy
     if (!equal || lut) {
       size_t at = 0;
       for (size_t n : shares) {
@@ -103,14 +103,14 @@ void Model::gradients_from_factors() {
     const auto [lo, hi] = owned_rows(t, partition_.rank);
     PendingGrad& g = pending_grad_[k];
     g.n = hi > lo ? global : 0;
-    g.x = factor_gx_.data() + gx_at;
+    if (lut)
+      g.xbits = factor_gbits_.data() + fa.gbits;
+    else
+      g.x = factor_gx_.data() + fa.gx;
     g.ldx = hi - lo;
     g.col0 = lo;
     g.dy = gdy;
     g.alpha = equal && !lut ? weight(shares[0]) : 1.0f;
-    if (lut) g.xbits = factor_gbits_.data() + factor_gbits_at_[k];
-    gx_at += global * (hi - lo);
-    gdy_at += global * n_out;
   }
   clear_factor_stash();
 }
@@ -125,14 +125,18 @@ void Model::exchange_factors(const std::vector<size_t>& kernels, const std::vect
     return factor_stash_[k].bits ? kernels::packed_words(tensors_[k]->rows()) * 2 : tensors_[k]->rows();
   };
   size_t gx_total = 0, gdy_total = 0, gbits_total = 0;
-  factor_gbits_at_.assign(tensors_.size(), kFloatX);
+  factor_at_.assign(tensors_.size(), FactorAt{});
   for (size_t k : kernels) {
     const auto [lo, hi] = owned_rows(*tensors_[k], partition_.rank);
-    gx_total += global * (hi - lo);
+    FactorAt& fa = factor_at_[k];
+    fa.gdy = gdy_total;
     gdy_total += global * tensors_[k]->cols();
     if (factor_stash_[k].bits && BinaryKernel::signs_gradient_pays(tensors_[k]->rows())) {
-      factor_gbits_at_[k] = gbits_total;
+      fa.gbits = gbits_total;
       gbits_total += global * kernels::packed_words(tensors_[k]->rows());
+    } else {
+      fa.gx = gx_total;
+      gx_total += global * (hi - lo);
     }
   }
   factor_gx_.resize(gx_total);
@@ -157,25 +161,26 @@ void Model::exchange_factors(const std::vector<size_t>& kernels, const std::vect
       }
     }
     if (n) partition_.broadcast(buf, units * 4, static_cast<int>(r));
-    size_t at = 0, gx_at = 0, gdy_at = 0;
+    size_t at = 0;
     for (size_t k : kernels) {
       const size_t n_in = tensors_[k]->rows(), n_out = tensors_[k]->cols();
       const auto [lo, hi] = owned_rows(*tensors_[k], partition_.rank);
-      float* gx = factor_gx_.data() + gx_at + before * (hi - lo);
-      if (factor_gbits_at_[k] != kFloatX) {  // the gradient takes the bits (signs_gradient)
-        std::memcpy(factor_gbits_.data() + factor_gbits_at_[k] + before * kernels::packed_words(n_in),
-                    buf + at, n * xrow_units(k) * 4);
-      } else if (factor_stash_[k].bits) {
-        kernels::unpack_rows(reinterpret_cast<const uint64_t*>(buf + at), n, n_in, lo, hi, gx, hi - lo);
+      const FactorAt& fa = factor_at_[k];
+      if (fa.gbits != kNone) {  // the gradient takes the bits (signs_gradient)
+        std::memcpy(factor_gbits_.data() + fa.gbits + before * kernels::packed_words(n_in), buf + at,
+                    n * xrow_units(k) * 4);
       } else {
-        for (size_t i = 0; i < n; ++i)
-          std::memcpy(gx + i * (hi - lo), buf + at + i * n_in + lo, (hi - lo) * sizeof(float));
+        float* gx = factor_gx_.data() + fa.gx + before * (hi - lo);
+        if (factor_stash_[k].bits) {
+          kernels::unpack_rows(reinterpret_cast<const uint64_t*>(buf + at), n, n_in, lo, hi, gx, hi - lo);
+        } else {
+          for (size_t i = 0; i < n; ++i)
+            std::memcpy(gx + i * (hi - lo), buf + at + i * n_in + lo, (hi - lo) * sizeof(float));
+        }
       }
       at += n * xrow_units(k);
-      std::memcpy(factor_gdy_.data() + gdy_at + before * n_out, buf + at, n * n_out * sizeof(float));
+      std::memcpy(factor_gdy_.data() + fa.gdy + before * n_out, buf + at, n * n_out * sizeof(float));
       at += n * n_out;
-      gx_at += global * (hi - lo);
-      gdy_at += global * n_out;
     }
     before += n;
   }
