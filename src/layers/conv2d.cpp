@@ -135,8 +135,10 @@ class Conv2d : public Layer {
     // Lookup tables (kernels.h sign_float_gemm) for the products with a sign operand: dW from
     // the signs of x, dx through sign(W). With whole words of channels, dW's signs come straight
     // from the packed pixels (no float im2col).
-    const bool lut_w = qin && f_ >= kLutMin && k_ >= kLutMin;
-    const bool lut_x = qk && f_ >= kLutMin && k_ >= kLutMin;
+    // From BinaryKernel::kLutMinRows filters and window values (a table per 8 filters serves
+    // every window value).
+    const bool lut = f_ >= BinaryKernel::kLutMinRows && k_ >= BinaryKernel::kLutMinRows;
+    const bool lut_w = qin && lut, lut_x = qk && lut;
     // sign(W)^T row-major for the GEMM (the forward made the signs current).
     const uint64_t* wt = qk && !lut_x ? wsigns_.col_signs(*kernel_) : nullptr;
     const bool from_pixels = lut_w && g_.c % 64 == 0;
@@ -355,9 +357,6 @@ class Conv2d : public Layer {
   std::vector<size_t> border_taps_;
   BinaryKernel wsigns_;
   std::vector<float> xq_, col_, dcol_, dyt_, tap_sum_, corr_;
-  // Lookup tables for products with sign(W) from this many filters and window values (a table
-  // per 8 filters serves every window value).
-  static constexpr size_t kLutMin = BinaryKernel::kLutMinRows;
   std::vector<uint64_t> xbits_, pix_, colt_bits_;
   std::vector<float> gtmp_;
 };

@@ -47,7 +47,9 @@ class Dense : public Layer {
 
   void forward(const float* x, float* y, size_t batch, bool training) override {
     const bool qin = quantize_ && iq_.present, qk = quantize_ && kq_.present;
-    if (qin) {
+    // sign(x) as floats, for the float products (with two sign operands the bits below serve
+    // the forward, and the kernel gradient too from 128 inputs: signs_gradient).
+    if (qin && !(qk && BinaryKernel::signs_gradient_pays(n_in_))) {
       xq_.resize(batch * n_in_);
       sign_forward(x, xq_.data(), xq_.size());
     }
@@ -61,7 +63,8 @@ class Dense : public Layer {
         kernels::pack_rows(x, batch, n_in_, n_in_, xbits_.data());
         kernels::bgemm(batch, n_out_, n_in_, xbits_.data(), wsigns_.col_signs(*kernel_), y,
                        n_out_);
-      } else if (training && n_out_ >= kLutMinOutputs * 2 && n_in_ >= kLutMinOutputs) {
+      } else if (training && n_out_ >= BinaryKernel::kLutMinRows * 2 &&
+                 n_in_ >= BinaryKernel::kLutMinRows) {
         // Training: y^T = sign(W)^T x^T by lookup tables (the transposed signs are sign(W)^T's
         // rows). Inference keeps the GEMM order, which the deployment exports reproduce.
         xt_.resize(batch * n_in_);
@@ -111,7 +114,7 @@ class Dense : public Layer {
         for (size_t o = 0; o < n_out_; ++o) gb[o] += dy[i * n_out_ + o];
     }
     if (dx) {
-      if (qk && n_out_ >= kLutMinOutputs) {
+      if (qk && n_out_ >= BinaryKernel::kLutMinRows) {
         // dx^T = sign(W) dy^T by lookup tables (kernels.h sign_float_gemm): sign(W)'s rows are
         // the row-major signs the fused update keeps; about 8x fewer additions than the
         // multiply-adds of dy sign(W)^T, for two transposes of batch x width floats.
@@ -136,7 +139,8 @@ class Dense : public Layer {
   // global batch's x^T dy on the kernel rows this rank updates. False (every rank alike) when the
   // kernel is not partitioned or the exchange would carry more bytes than reducing the gradient.
   // In one process (FactorSync::float_x) the model computes this step's whole gradient from them
-  // in blocks of rows that the update stages right away (Model::stage_pending).
+  // for the update to stage right away (Model::stage_pending): in blocks of rows, or at once by
+  // lookup tables from x's bits.
   bool hand_over_factors(const float* xin, const float* dy, size_t batch) {
     const FactorSync* fs = factor_sync_;
     size_t lo = 0, hi = 0;
@@ -173,7 +177,6 @@ class Dense : public Layer {
   std::vector<uint64_t> xbits_, xt_bits_;  // x's signs; x^T's (the kernel gradient's scratch)
   std::vector<float> dyt_, dxt_;  // backward through a binary kernel: dy^T and dx^T
   std::vector<float> xt_, yt_;    // training forward through a binary kernel: x^T and y^T
-  static constexpr size_t kLutMinOutputs = BinaryKernel::kLutMinRows;
 };
 
 }  // namespace
